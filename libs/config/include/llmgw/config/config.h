@@ -1,0 +1,135 @@
+// The validated, immutable configuration: LiteLLM's config.yaml plus llmgw's own `llmgw:`
+// and `sla:` sections. Built once by the loader, shared as std::shared_ptr<const Config>.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmgw/common/money.h"
+
+namespace llmgw::config {
+
+using Millis = std::chrono::milliseconds;
+
+// litellm_params of one model_list entry.
+struct LitellmParams {
+  std::string model;           // as written: "openai/gpt-4o-mini"
+  std::string provider;        // "openai"
+  std::string upstream_model;  // "gpt-4o-mini"
+  std::string api_key;         // a secret: never logged, never returned
+  std::string api_base;
+  std::string api_version;
+  std::string organization;
+  std::optional<int64_t> rpm;
+  std::optional<int64_t> tpm;
+  std::optional<double> weight;
+  std::optional<Millis> timeout;         // whole non-streaming call
+  std::optional<Millis> stream_timeout;  // longest silence between stream chunks
+  std::optional<PicoUsdPerToken> input_cost_per_token;
+  std::optional<PicoUsdPerToken> output_cost_per_token;
+  std::string region_name;
+  std::map<std::string, std::string> extra_headers;
+  // mock/ provider only.
+  std::optional<std::string> mock_response;
+  Millis mock_latency{0};
+  Millis mock_chunk_delay{0};
+};
+
+struct ModelInfo {
+  std::string id;  // as written; Deployment::id holds the effective id
+  std::string mode;
+  std::string base_model;
+  std::vector<std::string> access_groups;
+  std::optional<PicoUsdPerToken> input_cost_per_token;
+  std::optional<PicoUsdPerToken> output_cost_per_token;
+  std::optional<int64_t> max_tokens;
+  std::optional<int64_t> max_input_tokens;
+  std::optional<int64_t> max_output_tokens;
+};
+
+// One model_list entry: a deployment of the model group `model_name`.
+struct Deployment {
+  std::string model_name;
+  LitellmParams params;
+  ModelInfo info;
+  // model_info.id, or a stable hash of the entry when it has none.
+  std::string id;
+  // Where it was written, for messages: "model_list[3]".
+  std::string path;
+  // Effective timeouts after router_settings / litellm_settings defaults.
+  Millis timeout{0};
+  Millis stream_timeout{0};
+};
+
+enum class RoutingStrategy { kSimpleShuffle };
+
+struct RouterSettings {
+  RoutingStrategy routing_strategy = RoutingStrategy::kSimpleShuffle;
+  std::optional<Millis> timeout;
+  std::optional<Millis> stream_timeout;
+};
+
+struct LitellmSettings {
+  std::optional<Millis> request_timeout;
+};
+
+struct GeneralSettings {
+  std::string master_key;  // a secret
+};
+
+// Where a service listens when it runs as its own target, and how others reach it.
+struct ServiceAddress {
+  std::string listen;
+  std::string endpoint;
+};
+
+struct HttpSettings {
+  std::string listen = "127.0.0.1:4000";
+  int threads = 2;
+  int64_t max_body_bytes = 10 * 1024 * 1024;
+  int64_t max_header_bytes = 64 * 1024;
+  Millis header_timeout{10'000};
+  Millis idle_timeout{60'000};
+  Millis write_timeout{30'000};
+};
+
+struct LlmgwSettings {
+  std::string data_dir = "./data";
+  // The one gRPC port of `--target all`; also the gateway's gRPC port in split mode.
+  std::string grpc_listen = "127.0.0.1:50051";
+  HttpSettings http;
+  ServiceAddress keymgr{"127.0.0.1:50052", "127.0.0.1:50052"};
+  ServiceAddress router{"127.0.0.1:50053", "127.0.0.1:50053"};
+  ServiceAddress spend{"127.0.0.1:50054", "127.0.0.1:50054"};
+  ServiceAddress health{"127.0.0.1:50055", "127.0.0.1:50055"};
+  Millis rpc_timeout{5'000};
+  Millis request_timeout{600'000};
+  Millis max_stream_duration{3'600'000};
+  Millis shutdown_grace{20'000};
+  Millis auth_cache_ttl{1'000};
+  int64_t max_upstream_requests = 10'000;
+};
+
+struct Sla {
+  std::optional<double> max_p95_overhead_ms;
+  std::optional<double> min_availability_pct;
+  std::optional<double> max_cost_per_call_usd;
+  std::string window = "30d";
+};
+
+struct Config {
+  std::vector<Deployment> model_list;
+  RouterSettings router_settings;
+  LitellmSettings litellm_settings;
+  GeneralSettings general_settings;
+  std::map<std::string, std::string> environment_variables;
+  LlmgwSettings llmgw;
+  Sla sla;
+  std::string source;  // file name, for messages
+};
+
+}  // namespace llmgw::config

@@ -1,0 +1,231 @@
+#include "llmgw/config/loader.h"
+
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "llmgw/testing/status_matchers.h"
+
+namespace llmgw::config {
+namespace {
+
+using ::llmgw::testing::IsOk;
+using ::llmgw::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const EnvLookup kEnv = FakeEnv({{"OPENAI_API_KEY", "sk-upstream"},
+                                {"LLMGW_MASTER_KEY", "sk-master-0123456789"}});
+
+absl::StatusOr<Loaded> Load(const std::string& yaml, const EnvLookup& env = kEnv) {
+  return LoadConfigString(yaml, "config.yaml", env);
+}
+
+TEST(LoaderTest, LoadsLitellmStyleConfig) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: os.environ/OPENAI_API_KEY
+      rpm: 900
+      timeout: 30
+  - model_name: gpt-4o
+    litellm_params: {model: openai/gpt-4o, api_base: "http://127.0.0.1:9000/v1/", weight: 2}
+    model_info: {id: second}
+  - model_name: mock-1
+    litellm_params: {model: mock/anything, mock_response: "hi", mock_latency_ms: 5}
+router_settings:
+  routing_strategy: simple-shuffle
+  timeout: 12.5
+)"));
+  const Config& c = *loaded.config;
+  ASSERT_EQ(c.model_list.size(), 3u);
+  EXPECT_EQ(c.model_list[0].params.provider, "openai");
+  EXPECT_EQ(c.model_list[0].params.upstream_model, "gpt-4o");
+  EXPECT_EQ(c.model_list[0].params.api_key, "sk-upstream");
+  EXPECT_EQ(c.model_list[0].params.rpm, 900);
+  EXPECT_EQ(c.model_list[0].timeout, Millis(30'000));
+  EXPECT_EQ(c.model_list[0].stream_timeout, Millis(30'000));
+  EXPECT_EQ(c.model_list[1].params.api_base, "http://127.0.0.1:9000/v1");
+  EXPECT_EQ(c.model_list[1].id, "second");
+  EXPECT_EQ(c.model_list[1].timeout, Millis(12'500));
+  EXPECT_EQ(c.model_list[2].params.mock_response, "hi");
+  EXPECT_EQ(c.model_list[2].params.mock_latency, Millis(5));
+  EXPECT_EQ(c.model_list[0].id.size(), 16u);
+  EXPECT_EQ(c.general_settings.master_key, "sk-master-0123456789");
+  EXPECT_TRUE(loaded.warnings.empty());
+}
+
+TEST(LoaderTest, DefaultIdsAreStableAcrossLoads) {
+  const std::string yaml = "model_list: [{model_name: a, litellm_params: {model: mock/x}}]";
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto first, Load(yaml));
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto second, Load(yaml));
+  EXPECT_EQ(first.config->model_list[0].id, second.config->model_list[0].id);
+}
+
+TEST(LoaderTest, NegativeRpmNamesThePath) {
+  auto r = Load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: mock/x}
+  - model_name: b
+    litellm_params:
+      model: mock/y
+      rpm: -5
+)");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "config.yaml:8:12: model_list[1].litellm_params.rpm: must be > 0"));
+}
+
+TEST(LoaderTest, WrongTypeNamesThePathAndTheValue) {
+  auto r = Load("model_list: [{model_name: a, litellm_params: {model: mock/x, tpm: lots}}]");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "model_list[0].litellm_params.tpm: expected an integer, got 'lots'"));
+  EXPECT_THAT(Load("model_list: {a: 1}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "model_list: expected a list"));
+  EXPECT_THAT(Load("llmgw: {http: {threads: \"4\"}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "llmgw.http.threads: expected an integer"));
+}
+
+TEST(LoaderTest, MisspeltKeyIsAnErrorWithDidYouMean) {
+  auto r = Load("model_list: [{model_name: a, litellm_params: {model: mock/x, api_bse: x}}]");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "model_list[0].litellm_params.api_bse: unknown key; did you mean "
+                          "'api_base'?"));
+  EXPECT_THAT(Load("router_setings: {}"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router_setings: unknown key; did you mean 'router_settings'?"));
+  EXPECT_THAT(Load("completely_unrelated_thing: 1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "completely_unrelated_thing: unknown key"));
+}
+
+TEST(LoaderTest, MissingEnvironmentVariableNamesThePath) {
+  auto r = Load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o, api_key: os.environ/NOT_SET_ANYWHERE}
+)");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
+                          "model_list[0].litellm_params.api_key: environment variable "
+                          "NOT_SET_ANYWHERE (from os.environ/NOT_SET_ANYWHERE) is not set"));
+}
+
+TEST(LoaderTest, EnvironmentVariablesSectionFeedsLookups) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+environment_variables: {MY_KEY: sk-from-file}
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o, api_key: os.environ/MY_KEY}
+)"));
+  EXPECT_EQ(loaded.config->model_list[0].params.api_key, "sk-from-file");
+}
+
+TEST(LoaderTest, KnownButUnimplementedKeysWarnOnceEach) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+model_list:
+  - model_name: claude
+    litellm_params: {model: anthropic/claude-sonnet-4-5, max_retries: 2}
+router_settings: {num_retries: 3, routing_strategy: least-busy}
+litellm_settings: {drop_params: true}
+general_settings: {database_url: postgresql://x}
+)"));
+  EXPECT_THAT(loaded.warnings,
+              ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'anthropic' is "
+                                    "not implemented"),
+                          HasSubstr("model_list[0].litellm_params.max_retries: LiteLLM setting "
+                                    "not implemented"),
+                          HasSubstr("router_settings.num_retries"),
+                          HasSubstr("router_settings.routing_strategy: 'least-busy'"),
+                          HasSubstr("litellm_settings.drop_params"),
+                          HasSubstr("general_settings.database_url")));
+}
+
+TEST(LoaderTest, UnknownProviderIsAnError) {
+  EXPECT_THAT(Load("model_list: [{model_name: a, litellm_params: {model: opnai/gpt-4o}}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unknown provider 'opnai'; did you mean 'openai'?"));
+}
+
+TEST(LoaderTest, RequiredFieldsAndDuplicateIds) {
+  EXPECT_THAT(Load("model_list: [{litellm_params: {model: mock/x}}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "model_list[0].model_name: required"));
+  EXPECT_THAT(Load("model_list: [{model_name: a}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "model_list[0].litellm_params: required"));
+  EXPECT_THAT(Load("model_list: [{model_name: a, litellm_params: {rpm: 1}}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "model_list[0].litellm_params.model: required"));
+  EXPECT_THAT(Load(R"(
+model_list:
+  - {model_name: a, litellm_params: {model: mock/x}, model_info: {id: same}}
+  - {model_name: b, litellm_params: {model: mock/y}, model_info: {id: same}}
+)"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "model_list[1].model_info.id: duplicate deployment id 'same'"));
+}
+
+TEST(LoaderTest, MasterKeyIsRequiredAndMustLookLikeAKey) {
+  const auto no_env = FakeEnv({});
+  EXPECT_THAT(Load("model_list: []", no_env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "general_settings.master_key: required"));
+  EXPECT_THAT(Load("general_settings: {master_key: sk-1234}", no_env),
+              StatusIs(absl::StatusCode::kInvalidArgument, "must start with 'sk-' and be at least"));
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded,
+                             Load("general_settings: {master_key: sk-from-the-file-1}", kEnv));
+  EXPECT_EQ(loaded.config->general_settings.master_key, "sk-from-the-file-1");
+}
+
+TEST(LoaderTest, ReportsEveryErrorNotJustTheFirst) {
+  auto r = Load(R"(
+model_list:
+  - {model_name: a, litellm_params: {model: mock/x, rpm: 0, tpm: -1}}
+sla: {min_availability_pct: 120}
+)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("litellm_params.rpm: must be > 0"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("litellm_params.tpm: must be > 0"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("sla.min_availability_pct: must be <= 100"));
+}
+
+TEST(LoaderTest, LlmgwSectionAndServiceEndpoints) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+llmgw:
+  grpc_listen: 0.0.0.0:6000
+  http: {listen: 127.0.0.1:4100, max_body_bytes: 2048}
+  services:
+    router: {listen: 0.0.0.0:7000, endpoint: router.svc:7000}
+    keymgr: {listen: 127.0.0.1:7001}
+sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd: 0.05}
+)"));
+  const auto& l = loaded.config->llmgw;
+  EXPECT_EQ(l.grpc_listen, "0.0.0.0:6000");
+  EXPECT_EQ(l.http.listen, "127.0.0.1:4100");
+  EXPECT_EQ(l.http.max_body_bytes, 2048);
+  EXPECT_EQ(l.router.endpoint, "router.svc:7000");
+  EXPECT_EQ(l.keymgr.endpoint, "127.0.0.1:7001");
+  EXPECT_EQ(l.spend.listen, "127.0.0.1:50054");
+  EXPECT_EQ(loaded.config->sla.min_availability_pct, 99.9);
+  EXPECT_THAT(Load("llmgw: {grpc_listen: nonsense}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "llmgw.grpc_listen: expected host:port"));
+}
+
+TEST(LoaderTest, InvalidYamlReportsWhere) {
+  EXPECT_THAT(Load("model_list: [\n  {a: b"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "invalid YAML"));
+}
+
+TEST(LoaderTest, MissingFileIsNotFound) {
+  EXPECT_THAT(LoadConfigFile("/nonexistent/config.yaml", kEnv),
+              StatusIs(absl::StatusCode::kNotFound, "cannot open config file"));
+}
+
+}  // namespace
+}  // namespace llmgw::config

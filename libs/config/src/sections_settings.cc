@@ -1,0 +1,128 @@
+// router_settings, litellm_settings and general_settings: LiteLLM's sections.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "reader.h"
+
+namespace llmgw::config::internal {
+namespace {
+
+#define LLMGW_KNOWN(name) {name, "", "", "", "", nullptr}
+
+const Field<RouterSettings> kRouter[] = {
+    {"routing_strategy", "string", "simple-shuffle", "simple-shuffle",
+     "How a deployment is picked within a model group. LiteLLM's other strategies are "
+     "accepted with a warning and run as simple-shuffle.",
+     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
+       auto s = ReadString(v, p, c);
+       if (!s) return;
+       static const std::vector<std::string> known = {
+           "simple-shuffle",        "least-busy",           "usage-based-routing",
+           "usage-based-routing-v2", "latency-based-routing", "cost-based-routing"};
+       if (*s == "simple-shuffle") {
+         o.routing_strategy = RoutingStrategy::kSimpleShuffle;
+       } else if (std::find(known.begin(), known.end(), *s) != known.end()) {
+         c.Warn(p, absl::StrCat("'", *s, "' is not implemented by llmgw yet; using simple-shuffle"));
+       } else {
+         std::string message = absl::StrCat("unknown routing strategy '", *s, "'");
+         if (auto g = DidYouMean(*s, known)) message += "; did you mean '" + *g + "'?";
+         c.Error(v, p, message);
+       }
+     }},
+    {"timeout", "seconds", "litellm_settings.request_timeout", "> 0",
+     "Default timeout of a non-streaming provider call.",
+     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.timeout = *x;
+     }},
+    {"stream_timeout", "seconds", "the deployment's timeout", "> 0",
+     "Default longest silence between stream chunks.",
+     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.stream_timeout = *x;
+     }},
+    LLMGW_KNOWN("num_retries"), LLMGW_KNOWN("retry_after"), LLMGW_KNOWN("allowed_fails"),
+    LLMGW_KNOWN("cooldown_time"), LLMGW_KNOWN("disable_cooldowns"),
+    LLMGW_KNOWN("max_fallbacks"), LLMGW_KNOWN("fallbacks"),
+    LLMGW_KNOWN("context_window_fallbacks"), LLMGW_KNOWN("content_policy_fallbacks"),
+    LLMGW_KNOWN("default_fallbacks"), LLMGW_KNOWN("model_group_alias"),
+    LLMGW_KNOWN("retry_policy"), LLMGW_KNOWN("allowed_fails_policy"),
+    LLMGW_KNOWN("enable_pre_call_checks"), LLMGW_KNOWN("optional_pre_call_checks"),
+    LLMGW_KNOWN("routing_strategy_args"), LLMGW_KNOWN("redis_host"), LLMGW_KNOWN("redis_port"),
+    LLMGW_KNOWN("redis_password"), LLMGW_KNOWN("redis_url"),
+    LLMGW_KNOWN("provider_budget_config"), LLMGW_KNOWN("enable_tag_filtering"),
+    LLMGW_KNOWN("caching_groups"), LLMGW_KNOWN("client_ttl"),
+    LLMGW_KNOWN("default_max_parallel_requests"), LLMGW_KNOWN("cache_responses"),
+    LLMGW_KNOWN("set_verbose"), LLMGW_KNOWN("debug_level"),
+};
+
+const Field<LitellmSettings> kLitellm[] = {
+    {"request_timeout", "seconds", "600", "> 0",
+     "Default timeout of every provider call when router_settings.timeout is unset.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.request_timeout = *x;
+     }},
+    LLMGW_KNOWN("drop_params"), LLMGW_KNOWN("num_retries"), LLMGW_KNOWN("fallbacks"),
+    LLMGW_KNOWN("context_window_fallbacks"), LLMGW_KNOWN("content_policy_fallbacks"),
+    LLMGW_KNOWN("default_fallbacks"), LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
+    LLMGW_KNOWN("callbacks"), LLMGW_KNOWN("success_callback"), LLMGW_KNOWN("failure_callback"),
+    LLMGW_KNOWN("service_callback"), LLMGW_KNOWN("service_callbacks"),
+    LLMGW_KNOWN("max_budget"), LLMGW_KNOWN("budget_duration"), LLMGW_KNOWN("timezone"),
+    LLMGW_KNOWN("max_internal_user_budget"), LLMGW_KNOWN("internal_user_budget_duration"),
+    LLMGW_KNOWN("max_end_user_budget"), LLMGW_KNOWN("default_key_generate_params"),
+    LLMGW_KNOWN("upperbound_key_generate_params"), LLMGW_KNOWN("default_team_settings"),
+    LLMGW_KNOWN("set_verbose"), LLMGW_KNOWN("json_logs"), LLMGW_KNOWN("turn_off_message_logging"),
+    LLMGW_KNOWN("redact_user_api_key_info"), LLMGW_KNOWN("modify_params"),
+    LLMGW_KNOWN("enable_json_schema_validation"), LLMGW_KNOWN("telemetry"),
+    LLMGW_KNOWN("require_auth_for_metrics_endpoint"), LLMGW_KNOWN("prometheus_metrics_config"),
+    LLMGW_KNOWN("force_ipv4"), LLMGW_KNOWN("ssl_verify"), LLMGW_KNOWN("callback_settings"),
+};
+
+const Field<GeneralSettings> kGeneral[] = {
+    {"master_key", "string (secret)", "env LLMGW_MASTER_KEY", "starts with `sk-`, >= 16 characters",
+     "The admin key (role proxy_admin). Required: llmgw never runs as an open proxy.",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto s = ReadString(v, p, c)) o.master_key = *s;
+     }},
+    LLMGW_KNOWN("database_url"), LLMGW_KNOWN("database_connection_pool_limit"),
+    LLMGW_KNOWN("database_connection_timeout"), LLMGW_KNOWN("background_health_checks"),
+    LLMGW_KNOWN("health_check_interval"), LLMGW_KNOWN("health_check_details"),
+    LLMGW_KNOWN("proxy_batch_write_at"), LLMGW_KNOWN("proxy_budget_rescheduler_min_time"),
+    LLMGW_KNOWN("proxy_budget_rescheduler_max_time"), LLMGW_KNOWN("use_redis_transaction_buffer"),
+    LLMGW_KNOWN("allow_requests_on_db_unavailable"), LLMGW_KNOWN("disable_spend_logs"),
+    LLMGW_KNOWN("disable_error_logs"), LLMGW_KNOWN("disable_spend_updates"),
+    LLMGW_KNOWN("store_prompts_in_spend_logs"), LLMGW_KNOWN("maximum_spend_logs_retention_period"),
+    LLMGW_KNOWN("maximum_spend_logs_retention_interval"), LLMGW_KNOWN("alerting"),
+    LLMGW_KNOWN("alerting_threshold"), LLMGW_KNOWN("alert_types"),
+    LLMGW_KNOWN("alert_to_webhook_url"), LLMGW_KNOWN("user_api_key_cache_ttl"),
+    LLMGW_KNOWN("max_parallel_requests"), LLMGW_KNOWN("global_max_parallel_requests"),
+    LLMGW_KNOWN("fail_closed_rate_limit_enforcement"),
+    LLMGW_KNOWN("fail_closed_budget_enforcement"), LLMGW_KNOWN("litellm_key_header_name"),
+    LLMGW_KNOWN("store_model_in_db"), LLMGW_KNOWN("disable_master_key_return"),
+    LLMGW_KNOWN("enforce_user_param"), LLMGW_KNOWN("allowed_routes"),
+    LLMGW_KNOWN("public_routes"), LLMGW_KNOWN("admin_only_routes"), LLMGW_KNOWN("custom_auth"),
+    LLMGW_KNOWN("enable_jwt_auth"), LLMGW_KNOWN("litellm_jwtauth"), LLMGW_KNOWN("ui_access_mode"),
+    LLMGW_KNOWN("forward_openai_org_id"), LLMGW_KNOWN("infer_model_from_keys"),
+    LLMGW_KNOWN("disable_reset_budget"), LLMGW_KNOWN("pass_through_endpoints"),
+};
+
+#undef LLMGW_KNOWN
+
+}  // namespace
+
+void ParseRouterSettings(const YAML::Node& node, Context& ctx, Config& out) {
+  ParseMapping<RouterSettings>(node, "router_settings", kRouter, ctx, out.router_settings);
+}
+
+void ParseLitellmSettings(const YAML::Node& node, Context& ctx, Config& out) {
+  ParseMapping<LitellmSettings>(node, "litellm_settings", kLitellm, ctx, out.litellm_settings);
+}
+
+void ParseGeneralSettings(const YAML::Node& node, Context& ctx, Config& out) {
+  ParseMapping<GeneralSettings>(node, "general_settings", kGeneral, ctx, out.general_settings);
+}
+
+void DocumentSettings(std::vector<DocumentedField>& out) {
+  Document<RouterSettings>("router_settings", kRouter, out);
+  Document<LitellmSettings>("litellm_settings", kLitellm, out);
+  Document<GeneralSettings>("general_settings", kGeneral, out);
+}
+
+}  // namespace llmgw::config::internal
