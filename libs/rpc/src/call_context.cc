@@ -1,0 +1,37 @@
+#include "llmgw/rpc/call_context.h"
+
+#include "llmgw/common/ids.h"
+#include "llmgw/telemetry/trace_context.h"
+
+namespace llmgw::rpc {
+
+std::string ClientMetadata(const grpc::ServerContextBase& ctx, const char* key) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+CallContext FromServerContext(const grpc::ServerContextBase& ctx) {
+  CallContext call;
+  call.request_id = ClientMetadata(ctx, kRequestIdKey);
+  if (!IsValidRequestId(call.request_id)) call.request_id = NewRequestId();
+  auto trace = telemetry::ContinueOrStart(ClientMetadata(ctx, kTraceparentKey),
+                                          ClientMetadata(ctx, kTracestateKey));
+  auto child = trace.Child();
+  call.traceparent = child.ToTraceparent();
+  call.tracestate = child.tracestate;
+  return call;
+}
+
+std::unique_ptr<grpc::ClientContext> NewClientContext(const CallContext& call,
+                                                      std::chrono::milliseconds timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+  if (!call.request_id.empty()) ctx->AddMetadata(kRequestIdKey, call.request_id);
+  if (!call.traceparent.empty()) ctx->AddMetadata(kTraceparentKey, call.traceparent);
+  if (!call.tracestate.empty()) ctx->AddMetadata(kTracestateKey, call.tracestate);
+  return ctx;
+}
+
+}  // namespace llmgw::rpc

@@ -1,0 +1,236 @@
+#include "interceptors.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <string>
+
+#include "llmgw/rpc/call_context.h"
+#include "llmgw/telemetry/log.h"
+#include "llmgw/telemetry/metrics.h"
+
+namespace llmgw::rpc::internal {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+// "/pkg.Service/Method" -> ("pkg.Service", "Method").
+std::pair<std::string, std::string> SplitMethod(const char* full) {
+  std::string m = full == nullptr ? "" : full;
+  if (!m.empty() && m[0] == '/') m.erase(0, 1);
+  auto slash = m.find('/');
+  if (slash == std::string::npos) return {m, ""};
+  return {m.substr(0, slash), m.substr(slash + 1)};
+}
+
+bool IsInfrastructure(const std::string& service) {
+  return service == "grpc.health.v1.Health" ||
+         service.rfind("grpc.reflection.", 0) == 0;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
+  int i = static_cast<int>(code);
+  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
+}
+
+class ServerInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  ServerInterceptor(grpc::experimental::ServerRpcInfo* info, std::shared_ptr<RpcMetrics> metrics)
+      : info_(info), metrics_(std::move(metrics)), start_(std::chrono::steady_clock::now()) {
+    std::tie(service_, method_) = SplitMethod(info->method());
+    counted_ = !IsInfrastructure(service_);
+    if (counted_) {
+      metrics_->inflight.fetch_add(1, std::memory_order_relaxed);
+      metrics_->server_inflight->Add({{"grpc_service", service_}}).Increment();
+    }
+  }
+
+  ~ServerInterceptor() override {
+    if (!counted_) return;
+    metrics_->inflight.fetch_sub(1, std::memory_order_relaxed);
+    metrics_->server_inflight->Add({{"grpc_service", service_}}).Decrement();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const char* code = CodeName(code_);
+    metrics_->server_handled
+        ->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
+        .Increment();
+    metrics_->server_seconds
+        ->Add({{"grpc_service", service_}, {"grpc_method", method_}},
+              telemetry::LatencyBuckets())
+        .Observe(seconds);
+    if (code_ != grpc::StatusCode::OK) {
+      log::Info("rpc failed", {{"grpc_service", service_},
+                               {"grpc_method", method_},
+                               {"grpc_code", code},
+                               {"duration_ms", seconds * 1000},
+                               {"request_id", request_id_}});
+    } else {
+      log::Debug("rpc", {{"grpc_service", service_},
+                         {"grpc_method", method_},
+                         {"duration_ms", seconds * 1000},
+                         {"request_id", request_id_}});
+    }
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* md = methods->GetRecvInitialMetadata();
+      if (md != nullptr) {
+        auto it = md->find(kRequestIdKey);
+        if (it != md->end()) request_id_.assign(it->second.data(), it->second.size());
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      auto* md = methods->GetSendInitialMetadata();
+      if (md != nullptr && !request_id_.empty() && md->find(kRequestIdKey) == md->end()) {
+        md->emplace(kRequestIdKey, request_id_);
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      code_ = methods->GetSendStatus().error_code();
+      sent_status_ = true;
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE) &&
+        !sent_status_) {
+      code_ = grpc::StatusCode::CANCELLED;
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  std::shared_ptr<RpcMetrics> metrics_;
+  std::chrono::steady_clock::time_point start_;
+  std::string service_;
+  std::string method_;
+  std::string request_id_;
+  bool counted_ = false;
+  bool sent_status_ = false;
+  grpc::StatusCode code_ = grpc::StatusCode::CANCELLED;
+};
+
+class ServerFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit ServerFactory(std::shared_ptr<RpcMetrics> m) : metrics_(std::move(m)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new ServerInterceptor(info, metrics_);
+  }
+
+ private:
+  std::shared_ptr<RpcMetrics> metrics_;
+};
+
+class ClientInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  ClientInterceptor(grpc::experimental::ClientRpcInfo* info, std::shared_ptr<RpcMetrics> metrics)
+      : metrics_(std::move(metrics)), start_(std::chrono::steady_clock::now()) {
+    std::tie(service_, method_) = SplitMethod(info->method());
+    if (info->client_context() != nullptr &&
+        info->client_context()->deadline() == std::chrono::system_clock::time_point::max()) {
+      // Every call must have a deadline (NewClientContext gives one); count the offenders.
+      metrics_->client_without_deadline->Add({{"grpc_service", service_}, {"grpc_method", method_}})
+          .Increment();
+      log::Warn("rpc without deadline", {{"grpc_service", service_}, {"grpc_method", method_}});
+    }
+  }
+
+  ~ClientInterceptor() override {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    metrics_->client_handled
+        ->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", CodeName(code_)}})
+        .Increment();
+    metrics_->client_seconds
+        ->Add({{"grpc_service", service_}, {"grpc_method", method_}}, telemetry::LatencyBuckets())
+        .Observe(seconds);
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
+      if (auto* s = methods->GetRecvStatus()) code_ = s->error_code();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::shared_ptr<RpcMetrics> metrics_;
+  std::chrono::steady_clock::time_point start_;
+  std::string service_;
+  std::string method_;
+  grpc::StatusCode code_ = grpc::StatusCode::CANCELLED;
+};
+
+class ClientFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit ClientFactory(std::shared_ptr<RpcMetrics> m) : metrics_(std::move(m)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new ClientInterceptor(info, metrics_);
+  }
+
+ private:
+  std::shared_ptr<RpcMetrics> metrics_;
+};
+
+}  // namespace
+
+RpcMetrics::RpcMetrics(prometheus::Registry* registry) {
+  server_handled = &prometheus::BuildCounter()
+                        .Name("llmgw_grpc_server_handled_total")
+                        .Help("RPCs completed on the server, by method and status code.")
+                        .Register(*registry);
+  server_seconds = &prometheus::BuildHistogram()
+                        .Name("llmgw_grpc_server_handling_seconds")
+                        .Help("Time from receiving an RPC to sending its status.")
+                        .Register(*registry);
+  server_inflight = &prometheus::BuildGauge()
+                         .Name("llmgw_grpc_server_inflight")
+                         .Help("RPCs in progress on the server (health and reflection excluded).")
+                         .Register(*registry);
+  client_handled = &prometheus::BuildCounter()
+                        .Name("llmgw_grpc_client_handled_total")
+                        .Help("RPCs completed by clients, by method and status code.")
+                        .Register(*registry);
+  client_seconds = &prometheus::BuildHistogram()
+                        .Name("llmgw_grpc_client_handling_seconds")
+                        .Help("Time from starting an RPC to receiving its status.")
+                        .Register(*registry);
+  client_without_deadline = &prometheus::BuildCounter()
+                                 .Name("llmgw_grpc_client_calls_without_deadline_total")
+                                 .Help("Outgoing RPCs started without a deadline (a bug).")
+                                 .Register(*registry);
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewServerInterceptorFactory(
+    std::shared_ptr<RpcMetrics> metrics) {
+  return std::make_unique<ServerFactory>(std::move(metrics));
+}
+
+std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface> NewClientInterceptorFactory(
+    std::shared_ptr<RpcMetrics> metrics) {
+  return std::make_unique<ClientFactory>(std::move(metrics));
+}
+
+}  // namespace llmgw::rpc::internal
