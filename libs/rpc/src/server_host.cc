@@ -76,7 +76,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(ServerOptions opti
 }
 
 ServerHost::~ServerHost() {
-  if (!shut_down_) Shutdown(std::chrono::system_clock::now());
+  if (server_ != nullptr && !shut_down_) Shutdown(std::chrono::system_clock::now());
 }
 
 std::shared_ptr<grpc::Channel> ServerHost::InProcessChannel() {
