@@ -1,0 +1,30 @@
+// The built-in `mock/` provider: deterministic answers with real usage counts and
+// configurable latency, so the quickstart and tests answer without any network.
+#pragma once
+
+#include "llmgw/common/timer_thread.h"
+#include "llmgw/providers/provider.h"
+
+namespace llmgw::providers {
+
+class MockProvider final : public Provider {
+ public:
+  explicit MockProvider(TimerThread& timers) : timers_(timers) {}
+
+  std::shared_ptr<CallHandle> Chat(const config::Deployment& deployment,
+                                   const ChatCompletionRequest& request,
+                                   const CallOptions& options, ChatDone done) override;
+  std::shared_ptr<CallHandle> StreamChat(const config::Deployment& deployment,
+                                         const ChatCompletionRequest& request,
+                                         const CallOptions& options,
+                                         StreamCallbacks callbacks) override;
+
+  // The text the mock answers `request` with (before max_tokens truncation).
+  static std::string AnswerText(const config::Deployment& deployment,
+                                const ChatCompletionRequest& request);
+
+ private:
+  TimerThread& timers_;
+};
+
+}  // namespace llmgw::providers

@@ -1,0 +1,57 @@
+// The OpenAI Chat Completions wire format <-> the provider-neutral protos. One codec serves
+// both sides: the gateway parses client requests and writes client responses with it, and
+// the OpenAI adapter writes upstream requests and parses upstream responses with it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "llmgw/common/v1/inference.pb.h"
+
+namespace llmgw::providers {
+
+using common::v1::ChatCompletionChunk;
+using common::v1::ChatCompletionRequest;
+using common::v1::ChatCompletionResponse;
+
+// Parses a client's request body. Errors are INVALID_ARGUMENT with ErrorKind
+// INVALID_REQUEST and the offending field as `param`. JSON nested deeper than 64 levels is
+// refused.
+absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body);
+
+struct UpstreamRequestOptions {
+  // The provider-side model name to send instead of the model group.
+  std::string model;
+  // Always ask for usage on streams (the gateway strips it if the client did not ask).
+  bool force_stream_usage = true;
+};
+
+// The request body to send to an OpenAI-compatible server.
+std::string ChatRequestToJson(const ChatCompletionRequest& request,
+                              const UpstreamRequestOptions& options);
+
+absl::StatusOr<ChatCompletionResponse> ParseChatResponse(std::string_view body);
+absl::StatusOr<ChatCompletionChunk> ParseChatChunk(std::string_view data);
+
+std::string ChatResponseToJson(const ChatCompletionResponse& response);
+// `usage_null` writes "usage":null on chunks without usage, as OpenAI does when the client
+// set stream_options.include_usage.
+std::string ChatChunkToJson(const ChatCompletionChunk& chunk, bool usage_null);
+
+struct OpenAIError {
+  std::string message;
+  std::string type;
+  std::string code;
+  std::string param;
+};
+
+// The error object of an OpenAI-style error body (`{"error":{...}}`), or of a streamed
+// error event; nullopt when `body` is not one.
+std::optional<OpenAIError> ParseOpenAIError(std::string_view body);
+
+std::string ModelListToJson(const std::vector<common::v1::Model>& models);
+
+}  // namespace llmgw::providers

@@ -1,0 +1,57 @@
+// A provider adapter calls one kind of upstream API for a deployment and answers in the
+// provider-neutral protos. Adapters never block: they start the call and report through
+// callbacks on their own thread (the HTTP client's or the timer's).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "llmgw/common/v1/inference.pb.h"
+#include "llmgw/config/config.h"
+
+namespace llmgw::providers {
+
+using common::v1::ChatCompletionChunk;
+using common::v1::ChatCompletionRequest;
+using common::v1::ChatCompletionResponse;
+
+struct CallOptions {
+  std::string request_id;
+  std::string traceparent;
+};
+
+// Controls a call in progress. Safe from any thread; calls after the end do nothing.
+class CallHandle {
+ public:
+  virtual ~CallHandle() = default;
+  // Ends the upstream call; its done callback reports CANCELLED.
+  virtual void Cancel() = 0;
+  // Streams only: stop delivering chunks until Resume (backpressure from a slow client).
+  virtual void Pause() = 0;
+  virtual void Resume() = 0;
+};
+
+using ChatDone = std::function<void(absl::StatusOr<ChatCompletionResponse>)>;
+
+struct StreamCallbacks {
+  std::function<void(ChatCompletionChunk chunk)> on_chunk;
+  // Once, last. OK after the provider finished the stream.
+  std::function<void(absl::Status status)> on_done;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::shared_ptr<CallHandle> Chat(const config::Deployment& deployment,
+                                           const ChatCompletionRequest& request,
+                                           const CallOptions& options, ChatDone done) = 0;
+  // Streams always carry a final usage chunk (choices empty), whatever the client asked.
+  virtual std::shared_ptr<CallHandle> StreamChat(const config::Deployment& deployment,
+                                                 const ChatCompletionRequest& request,
+                                                 const CallOptions& options,
+                                                 StreamCallbacks callbacks) = 0;
+};
+
+}  // namespace llmgw::providers
