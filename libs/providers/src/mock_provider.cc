@@ -71,6 +71,8 @@ class MockCall final : public CallHandle, public std::enable_shared_from_this<Mo
   explicit MockCall(TimerThread& timers) : timers_(timers) {}
 
   void Cancel() override {
+    // Callbacks of one call never overlap: a step in progress finishes first.
+    std::lock_guard callbacks(callback_mu_);
     std::function<void(absl::Status)> fail;
     {
       std::lock_guard lock(mu_);
@@ -92,7 +94,10 @@ class MockCall final : public CallHandle, public std::enable_shared_from_this<Mo
       paused_ = false;
       step = std::move(parked_);
     }
-    if (step) step();
+    if (step) {
+      std::lock_guard callbacks(callback_mu_);
+      step();
+    }
   }
 
   // Runs `step` after `delay` unless cancelled; parks it while paused.
@@ -103,6 +108,7 @@ class MockCall final : public CallHandle, public std::enable_shared_from_this<Mo
       if (finished_) return;
       auto self = shared_from_this();
       auto run = [self, step = std::move(step)]() mutable {
+        std::lock_guard callbacks(self->callback_mu_);
         {
           std::lock_guard lock(self->mu_);
           if (self->finished_) return;
@@ -134,6 +140,7 @@ class MockCall final : public CallHandle, public std::enable_shared_from_this<Mo
  private:
   TimerThread& timers_;
   std::mutex mu_;
+  std::recursive_mutex callback_mu_;  // recursive: a callback may cancel its own call
   bool finished_ = false;
   bool paused_ = false;
   TimerThread::TimerId timer_ = 0;

@@ -1,0 +1,204 @@
+#include "services/router/router_grpc.h"
+
+#include <deque>
+#include <mutex>
+
+#include "llmgw/rpc/call_context.h"
+#include "llmgw/rpc/status.h"
+
+namespace llmgw::router {
+namespace {
+
+providers::CallOptions OptionsFrom(const grpc::CallbackServerContext& ctx) {
+  rpc::CallContext call = rpc::FromServerContext(ctx);
+  return {.request_id = call.request_id, .traceparent = call.traceparent};
+}
+
+class ChatReactor final : public grpc::ServerUnaryReactor {
+ public:
+  void Start(Router& router, grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* req,
+             v1::RouteChatResponse* resp) {
+    auto handle = router.RouteChat(*req, OptionsFrom(*ctx),
+                                   [this, resp](absl::StatusOr<v1::RouteChatResponse> r) {
+                                     if (r.ok()) *resp = std::move(*r);
+                                     Finish(rpc::ToGrpcStatus(r.status()));
+                                   });
+    std::lock_guard lock(mu_);
+    handle_ = std::move(handle);
+    if (cancelled_) handle_->Cancel();
+  }
+  void OnCancel() override {
+    std::shared_ptr<providers::CallHandle> h;
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+      h = handle_;
+    }
+    if (h) h->Cancel();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::shared_ptr<providers::CallHandle> handle_;
+};
+
+// Chunks from the provider queue here and go out one write at a time. A deep queue pauses
+// the provider; a drained one resumes it. The provider may still call in after the RPC is
+// done, so callbacks reach the reactor only through State, which outlives it.
+class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> {
+ public:
+  static constexpr size_t kPauseAt = 64;
+  static constexpr size_t kResumeAt = 16;
+
+  struct State {
+    std::mutex mu;
+    StreamReactor* reactor = nullptr;  // null once OnDone ran
+  };
+
+  StreamReactor() : state_(std::make_shared<State>()) { state_->reactor = this; }
+
+  void Start(Router& router, grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* req) {
+    std::weak_ptr<State> weak = state_;
+    auto handle = router.StreamChat(
+        *req, OptionsFrom(*ctx),
+        {.on_chunk =
+             [weak](common::v1::ChatCompletionChunk chunk) {
+               v1::RouteChatEvent e;
+               *e.mutable_chunk() = std::move(chunk);
+               Deliver(weak, std::move(e), std::nullopt);
+             },
+         .on_done =
+             [weak](absl::Status status, v1::DispatchInfo info) {
+               v1::RouteChatEvent e;
+               *e.mutable_dispatch() = std::move(info);
+               Deliver(weak, std::move(e), rpc::ToGrpcStatus(status));
+             }});
+    std::lock_guard lock(mu_);
+    handle_ = std::move(handle);
+    if (cancelled_) handle_->Cancel();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::shared_ptr<providers::CallHandle> cancel, resume;
+    {
+      std::lock_guard lock(mu_);
+      queue_.pop_front();
+      writing_ = false;
+      if (!ok) {
+        // The caller is gone; stop the provider and wait for its final callback.
+        broken_ = true;
+        queue_.clear();
+        cancel = handle_;
+      } else if (paused_ && queue_.size() <= kResumeAt) {
+        paused_ = false;
+        resume = handle_;
+      }
+      Pump();
+    }
+    if (cancel) cancel->Cancel();
+    if (resume) resume->Resume();
+  }
+
+  void OnCancel() override {
+    std::shared_ptr<providers::CallHandle> h;
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+      h = handle_;
+    }
+    if (h) h->Cancel();
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard lock(state_->mu);
+      state_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  static void Deliver(const std::weak_ptr<State>& weak, v1::RouteChatEvent event,
+                      std::optional<grpc::Status> final_status) {
+    auto st = weak.lock();
+    if (!st) return;
+    std::lock_guard state_lock(st->mu);
+    if (st->reactor == nullptr) return;
+    st->reactor->Enqueue(std::move(event), std::move(final_status));
+  }
+
+  void Enqueue(v1::RouteChatEvent event, std::optional<grpc::Status> final_status) {
+    std::shared_ptr<providers::CallHandle> pause;
+    {
+      std::lock_guard lock(mu_);
+      if (final_status) {
+        final_ = std::move(final_status);
+        // The dispatch summary is worth sending only to a caller still listening.
+        if (!broken_) queue_.push_back(std::move(event));
+      } else if (!broken_) {
+        queue_.push_back(std::move(event));
+        if (!paused_ && queue_.size() >= kPauseAt) {
+          paused_ = true;
+          pause = handle_;
+        }
+      }
+      Pump();
+    }
+    if (pause) pause->Pause();
+  }
+
+  // Under mu_: start the next write, or finish once the queue is empty and the end is known.
+  void Pump() {
+    if (writing_ || finished_) return;
+    if (!queue_.empty()) {
+      writing_ = true;
+      StartWrite(&queue_.front());
+      return;
+    }
+    if (final_) {
+      finished_ = true;
+      Finish(*final_);
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  std::mutex mu_;
+  std::deque<v1::RouteChatEvent> queue_;  // front() is being written while writing_
+  std::optional<grpc::Status> final_;
+  std::shared_ptr<providers::CallHandle> handle_;
+  bool writing_ = false;
+  bool finished_ = false;
+  bool paused_ = false;
+  bool broken_ = false;
+  bool cancelled_ = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RouterGrpc::RouteChat(grpc::CallbackServerContext* ctx,
+                                                const v1::RouteChatRequest* request,
+                                                v1::RouteChatResponse* response) {
+  auto* reactor = new ChatReactor();
+  reactor->Start(router_, ctx, request, response);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::RouteChatEvent>* RouterGrpc::StreamChat(
+    grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* request) {
+  auto* reactor = new StreamReactor();
+  reactor->Start(router_, ctx, request);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::ListModelGroups(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListModelGroupsRequest*,
+                                                      v1::ListModelGroupsResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  *response = router_.ListModelGroups();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace llmgw::router

@@ -1,0 +1,29 @@
+// The router's gRPC face (llmgw.router.v1.Router): reactors that never block, cancel the
+// provider call when the caller goes away, and pace a stream to the caller's reads.
+#pragma once
+
+#include "llmgw/router/v1/router.grpc.pb.h"
+#include "services/router/router.h"
+
+namespace llmgw::router {
+
+inline constexpr char kRouterServiceName[] = "llmgw.router.v1.Router";
+
+class RouterGrpc final : public v1::Router::CallbackService {
+ public:
+  explicit RouterGrpc(Router& router) : router_(router) {}
+
+  grpc::ServerUnaryReactor* RouteChat(grpc::CallbackServerContext* ctx,
+                                      const v1::RouteChatRequest* request,
+                                      v1::RouteChatResponse* response) override;
+  grpc::ServerWriteReactor<v1::RouteChatEvent>* StreamChat(
+      grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* request) override;
+  grpc::ServerUnaryReactor* ListModelGroups(grpc::CallbackServerContext* ctx,
+                                            const v1::ListModelGroupsRequest* request,
+                                            v1::ListModelGroupsResponse* response) override;
+
+ private:
+  Router& router_;
+};
+
+}  // namespace llmgw::router
