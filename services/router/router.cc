@@ -155,6 +155,7 @@ v1::ListModelGroupsResponse Router::ListModelGroups() const {
     mg->set_name(g->name);
     mg->set_deployment_count(static_cast<int32_t>(g->deployments.size()));
     mg->set_mode(g->deployments.front()->info.mode);
+    mg->set_owned_by(g->deployments.front()->params.provider);
     for (const auto* d : g->deployments) {
       for (const auto& a : d->info.access_groups) {
         if (std::find(mg->access_groups().begin(), mg->access_groups().end(), a) ==

@@ -157,7 +157,8 @@ absl::Status ParseField(std::string_view key, const json::value& v, ChatCompleti
 
 }  // namespace
 
-absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body) {
+absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body,
+                                                       std::string_view default_model) {
   auto parsed = ParseJson(body);
   if (!parsed.ok()) return parsed.status();
   if (!parsed->is_object()) return BadField("body", "expected a JSON object");
@@ -166,6 +167,7 @@ absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body) {
   for (const auto& kv : parsed->get_object()) {
     LLMGW_TRY(ParseField(std::string_view(kv.key().data(), kv.key().size()), kv.value(), &r, &extra));
   }
+  if (r.model().empty()) r.set_model(std::string(default_model));
   if (r.model().empty()) return BadField("model", "you must provide a model parameter");
   if (r.messages_size() == 0) return BadField("messages", "must be a non-empty array");
   if (!extra.empty()) r.set_extra_json(json::serialize(extra));

@@ -19,8 +19,9 @@ using common::v1::ChatCompletionResponse;
 
 // Parses a client's request body. Errors are INVALID_ARGUMENT with ErrorKind
 // INVALID_REQUEST and the offending field as `param`. JSON nested deeper than 64 levels is
-// refused.
-absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body);
+// refused. `default_model` is used when the body names none (Azure-style URLs carry it).
+absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body,
+                                                       std::string_view default_model = "");
 
 struct UpstreamRequestOptions {
   // The provider-side model name to send instead of the model group.

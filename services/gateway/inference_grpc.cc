@@ -1,0 +1,165 @@
+#include "services/gateway/inference_grpc.h"
+
+#include <mutex>
+
+#include "llmgw/common/error.h"
+#include "llmgw/rpc/call_context.h"
+#include "llmgw/rpc/status.h"
+#include "services/gateway/authenticator.h"
+
+namespace llmgw::gateway {
+namespace {
+
+std::string KeyOf(const grpc::CallbackServerContext& ctx) {
+  return KeyFromAuthorization(rpc::ClientMetadata(ctx, rpc::kAuthorizationKey));
+}
+
+absl::Status Draining() {
+  return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_OVERLOADED,
+                   "the server is shutting down; retry on another instance",
+                   {.retry_after = std::chrono::seconds(1)});
+}
+
+absl::Status Validate(const common::v1::ChatCompletionRequest& r) {
+  if (r.model().empty()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                     "model: you must provide a model parameter", {.param = "model"});
+  }
+  if (r.messages_size() == 0) {
+    return MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                     "messages: must be a non-empty array", {.param = "messages"});
+  }
+  return absl::OkStatus();
+}
+
+class ChatReactor final : public grpc::ServerUnaryReactor {
+ public:
+  void Start(Gateway& gw, grpc::CallbackServerContext* ctx,
+             const common::v1::ChatCompletionRequest* request,
+             common::v1::ChatCompletionResponse* response) {
+    if (gw.draining()) return Finish(rpc::ToGrpcStatus(Draining()));
+    auto call = rpc::FromServerContext(*ctx);
+    gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request, response](auto principal) {
+      if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
+      absl::Status s = Validate(*request);
+      if (s.ok()) s = Gateway::CheckModelAccess(*principal, request->model());
+      if (!s.ok()) return Finish(rpc::ToGrpcStatus(s));
+      auto upstream = gw.Complete(*principal, *request, call, [this, response](auto r) {
+        if (r.ok()) *response = std::move(*r->mutable_completion());
+        Finish(rpc::ToGrpcStatus(r.status()));
+      });
+      std::lock_guard lock(mu_);
+      upstream_ = upstream;
+      if (cancelled_) upstream_->TryCancel();
+    });
+  }
+  void OnCancel() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    if (upstream_) upstream_->TryCancel();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::shared_ptr<grpc::ClientContext> upstream_;
+};
+
+// Relays router chunks to the caller, one write at a time; the next router read starts
+// when the write is done.
+class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatCompletionChunk> {
+ public:
+  struct Relay final : StreamObserver {
+    StreamReactor* reactor;
+    bool include_usage;
+    void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
+      if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage) return next();
+      reactor->Send(std::move(chunk), std::move(next));
+    }
+    void OnDone(absl::Status status, router::v1::DispatchInfo) override {
+      reactor->Finish(rpc::ToGrpcStatus(status));
+    }
+  };
+
+  void Start(Gateway& gw, grpc::CallbackServerContext* ctx,
+             const common::v1::ChatCompletionRequest* request) {
+    if (gw.draining()) return Finish(rpc::ToGrpcStatus(Draining()));
+    auto call = rpc::FromServerContext(*ctx);
+    gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request](auto principal) {
+      if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
+      absl::Status s = Validate(*request);
+      if (s.ok()) s = Gateway::CheckModelAccess(*principal, request->model());
+      if (!s.ok()) return Finish(rpc::ToGrpcStatus(s));
+      auto relay = std::make_shared<Relay>();
+      relay->reactor = this;
+      relay->include_usage = request->stream_options().include_usage();
+      common::v1::ChatCompletionRequest r = *request;
+      r.set_stream(true);
+      auto control = gw.Stream(*principal, std::move(r), call, relay);
+      std::lock_guard lock(mu_);
+      control_ = control;
+      if (cancelled_) control_->Cancel();
+    });
+  }
+
+  void Send(common::v1::ChatCompletionChunk chunk, std::function<void()> next) {
+    chunk_ = std::move(chunk);
+    next_ = std::move(next);
+    StartWrite(&chunk_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) OnCancel();
+    auto next = std::move(next_);
+    next();
+  }
+  void OnCancel() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    if (control_) control_->Cancel();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::shared_ptr<StreamControl> control_;
+  common::v1::ChatCompletionChunk chunk_;
+  std::function<void()> next_;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* InferenceGrpc::ChatCompletion(
+    grpc::CallbackServerContext* ctx, const common::v1::ChatCompletionRequest* request,
+    common::v1::ChatCompletionResponse* response) {
+  auto* reactor = new ChatReactor();
+  reactor->Start(gateway_, ctx, request, response);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<common::v1::ChatCompletionChunk>* InferenceGrpc::StreamChatCompletion(
+    grpc::CallbackServerContext* ctx, const common::v1::ChatCompletionRequest* request) {
+  auto* reactor = new StreamReactor();
+  reactor->Start(gateway_, ctx, request);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* InferenceGrpc::ListModels(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListModelsRequest*,
+                                                    v1::ListModelsResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  auto call = rpc::FromServerContext(*ctx);
+  gateway_.Admit(KeyOf(*ctx), call, [this, reactor, response, call](auto principal) {
+    if (!principal.ok()) return reactor->Finish(rpc::ToGrpcStatus(principal.status()));
+    gateway_.ListModels(*principal, call, [reactor, response](auto models) {
+      if (models.ok()) {
+        for (auto& m : *models) *response->add_models() = std::move(m);
+      }
+      reactor->Finish(rpc::ToGrpcStatus(models.status()));
+    });
+  });
+  return reactor;
+}
+
+}  // namespace llmgw::gateway

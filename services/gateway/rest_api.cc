@@ -1,0 +1,290 @@
+#include "services/gateway/rest_api.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "llmgw/common/error.h"
+#include "llmgw/common/ids.h"
+#include "llmgw/http/sse.h"
+#include "llmgw/providers/openai_json.h"
+#include "llmgw/telemetry/log.h"
+#include "llmgw/telemetry/metrics.h"
+#include "llmgw/telemetry/trace_context.h"
+#include "services/gateway/error_table.h"
+
+namespace llmgw::gateway {
+
+using Clock = std::chrono::steady_clock;
+
+struct RestApi::Metrics {
+  explicit Metrics(prometheus::Registry& r)
+      : requests(prometheus::BuildCounter()
+                     .Name("llmgw_http_requests_total")
+                     .Help("HTTP requests answered by the gateway, by route and status.")
+                     .Register(r)),
+        duration(prometheus::BuildHistogram()
+                     .Name("llmgw_http_request_duration_seconds")
+                     .Help("Time from a request's arrival to its last byte, by route.")
+                     .Register(r)),
+        tokens(prometheus::BuildCounter()
+                   .Name("llmgw_tokens_total")
+                   .Help("Tokens reported by providers, by model group and direction.")
+                   .Register(r)) {}
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Family<prometheus::Counter>& tokens;
+};
+
+namespace {
+
+// Per request: ids, timing, and the access-log line written when it ends.
+struct RequestScope {
+  std::string route;
+  std::string request_id;
+  telemetry::TraceContext trace;  // this hop's span
+  rpc::CallContext call;          // what goes downstream
+  Clock::time_point start = Clock::now();
+  RestApi::Metrics* metrics = nullptr;
+
+  RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m)
+      : route(std::move(route_name)), metrics(m) {
+    request_id = std::string(r.Header("x-request-id"));
+    if (!IsValidRequestId(request_id)) request_id = NewRequestId();
+    trace = telemetry::ContinueOrStart(r.Header("traceparent"), r.Header("tracestate")).Child();
+    auto downstream = trace.Child();
+    call = {.request_id = request_id,
+            .traceparent = downstream.ToTraceparent(),
+            .tracestate = downstream.tracestate};
+  }
+
+  http::HeaderList Headers() const {
+    return {{"x-request-id", request_id}, {"traceparent", trace.ToTraceparent()}};
+  }
+
+  void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
+    metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
+    log::Info("request", {{"request_id", request_id},
+                          {"trace_id", trace.trace_id},
+                          {"route", route},
+                          {"status", status},
+                          {"duration_ms", seconds * 1000},
+                          {"model", model},
+                          {"deployment", deployment}});
+  }
+};
+
+void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
+                  const absl::Status& status, const std::string& model = "") {
+  http::Response r = ErrorResponse(status);
+  for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
+  scope.Done(r.status, model);
+  ex->Respond(std::move(r));
+}
+
+void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
+                const ErrorRow& row, const std::string& message) {
+  http::Response r = ErrorResponse(row, message);
+  for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
+  scope.Done(r.status);
+  ex->Respond(std::move(r));
+}
+
+std::string UsdText(int64_t micros) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(micros) / 1e6);
+  return buf;
+}
+
+void CountTokens(RestApi::Metrics& m, const std::string& model, const common::v1::Usage& u) {
+  if (u.prompt_tokens() > 0) {
+    m.tokens.Add({{"model", model}, {"direction", "input"}}).Increment(static_cast<double>(u.prompt_tokens()));
+  }
+  if (u.completion_tokens() > 0) {
+    m.tokens.Add({{"model", model}, {"direction", "output"}})
+        .Increment(static_cast<double>(u.completion_tokens()));
+  }
+}
+
+// Relays router chunks to the client as SSE, one write at a time.
+class SseRelay final : public StreamObserver, public std::enable_shared_from_this<SseRelay> {
+ public:
+  SseRelay(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
+           bool include_usage, std::string model, RestApi::Metrics& metrics)
+      : ex_(std::move(ex)), scope_(std::move(scope)), include_usage_(include_usage),
+        model_(std::move(model)), metrics_(metrics) {}
+
+  void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
+
+  void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
+    if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage_) {
+      next();  // asked of the provider for accounting; this client did not ask for it
+      return;
+    }
+    Begin();
+    auto self = shared_from_this();
+    ex_->Write(http::SseData(providers::ChatChunkToJson(chunk, include_usage_)),
+               [self, next = std::move(next)](bool ok) {
+                 if (!ok) self->control_->Cancel();  // the client is gone
+                 next();
+               });
+  }
+
+  void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
+    CountTokens(metrics_, model_, info.usage());
+    if (!started_ && !status.ok()) {
+      if (status.code() == absl::StatusCode::kCancelled && ex_->cancelled()) {
+        scope_->Done(499, model_, info.deployment_id());
+        ex_->Respond({});
+        return;
+      }
+      RespondError(ex_, *scope_, status, model_);
+      return;
+    }
+    Begin();
+    if (!status.ok()) {
+      // Headers are long gone: the error travels as an event, as OpenAI does.
+      ex_->Write(http::SseData(ErrorJson(status)));
+      log::Warn("stream failed", {{"request_id", scope_->request_id},
+                                  {"deployment", info.deployment_id()},
+                                  {"error", std::string(status.message())}});
+    } else {
+      ex_->Write("data: [DONE]\n\n");
+    }
+    ex_->End();
+    scope_->Done(ex_->cancelled() ? 499 : 200, model_, info.deployment_id());
+  }
+
+ private:
+  void Begin() {
+    if (started_) return;
+    started_ = true;
+    ex_->BeginStream(200, scope_->Headers());
+  }
+
+  std::shared_ptr<http::Exchange> ex_;
+  std::shared_ptr<RequestScope> scope_;
+  bool include_usage_;
+  std::string model_;
+  RestApi::Metrics& metrics_;
+  std::shared_ptr<StreamControl> control_;
+  bool started_ = false;
+};
+
+// "/openai/deployments/{model}/chat/completions" (Azure SDKs) -> "{model}".
+std::string AzureDeploymentModel(const std::string& path) {
+  constexpr absl::string_view kPrefix = "/openai/deployments/";
+  if (!absl::StartsWith(path, kPrefix) || !absl::EndsWith(path, "/chat/completions")) return "";
+  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - strlen("/chat/completions"));
+}
+
+}  // namespace
+
+RestApi::RestApi(Gateway& gateway, prometheus::Registry& registry)
+    : gateway_(gateway), registry_(registry), metrics_(std::make_unique<Metrics>(registry)) {}
+
+RestApi::~RestApi() = default;
+
+http::Response RestApi::ServerErrorResponse(int status, std::string message) {
+  return ErrorResponse(HttpRow(status), message);
+}
+
+void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
+  const http::Request& r = ex->request();
+  const std::string& path = r.path;
+  auto method_is = [&](const char* m) { return r.method == m; };
+  auto not_allowed = [&](const std::string& route) {
+    RequestScope scope(r, route, metrics_.get());
+    RespondRow(ex, scope, HttpRow(405), absl::StrCat(r.method, " is not allowed on ", path));
+  };
+
+  std::string azure_model = AzureDeploymentModel(path);
+  if (path == "/v1/chat/completions" || path == "/chat/completions" || !azure_model.empty()) {
+    return method_is("POST") ? HandleChat(ex, azure_model) : not_allowed("/v1/chat/completions");
+  }
+  if (path == "/v1/models" || path == "/models") {
+    return method_is("GET") ? HandleModels(ex) : not_allowed("/v1/models");
+  }
+  if (path == "/health/liveliness" || path == "/health/liveness") {
+    // Process only: answers while the process can run its event loop.
+    ex->Respond({.body = "\"I'm alive!\""});
+    return;
+  }
+  if (path == "/metrics" && method_is("GET")) {
+    ex->Respond({.content_type = "text/plain; version=0.0.4",
+                 .body = telemetry::RenderMetrics(registry_)});
+    return;
+  }
+  RequestScope scope(r, "unknown", metrics_.get());
+  RespondRow(ex, scope, HttpRow(404), absl::StrCat("no route ", r.method, " ", path));
+}
+
+void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model) {
+  auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/chat/completions", metrics_.get());
+  gateway_.Admit(
+      KeyFromHeaders(ex->request()), scope->call,
+      [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
+        if (!principal.ok()) return RespondError(ex, *scope, principal.status());
+        // Azure-style paths name the model in the URL, which wins over the body.
+        auto request = providers::ParseChatRequest(ex->request().body, path_model);
+        if (!request.ok()) return RespondError(ex, *scope, request.status());
+        if (!path_model.empty()) request->set_model(path_model);
+        std::string model = request->model();
+        if (auto s = Gateway::CheckModelAccess(*principal, model); !s.ok()) {
+          return RespondError(ex, *scope, s, model);
+        }
+        if (request->stream()) {
+          bool include_usage = request->stream_options().include_usage();
+          auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_);
+          auto control = gateway_.Stream(*principal, std::move(*request), scope->call, relay);
+          relay->SetControl(control);
+          ex->OnCancel([control] { control->Cancel(); });
+          return;
+        }
+        auto ctx = gateway_.Complete(
+            *principal, std::move(*request), scope->call,
+            [this, ex, scope, model](absl::StatusOr<router::v1::RouteChatResponse> r) {
+              if (!r.ok()) {
+                if (r.status().code() == absl::StatusCode::kCancelled && ex->cancelled()) {
+                  scope->Done(499, model);
+                  return ex->Respond({});
+                }
+                return RespondError(ex, *scope, r.status(), model);
+              }
+              CountTokens(*metrics_, model, r->dispatch().usage());
+              http::Response resp{.body = providers::ChatResponseToJson(r->completion())};
+              resp.headers = scope->Headers();
+              resp.headers.emplace_back("x-litellm-model-id", r->dispatch().deployment_id());
+              resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));
+              resp.headers.emplace_back("x-llmgw-attempts", std::to_string(r->dispatch().attempts()));
+              scope->Done(200, model, r->dispatch().deployment_id());
+              ex->Respond(std::move(resp));
+            });
+        ex->OnCancel([ctx] { ctx->TryCancel(); });
+      });
+}
+
+void RestApi::HandleModels(std::shared_ptr<http::Exchange> ex) {
+  auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/models", metrics_.get());
+  gateway_.Admit(KeyFromHeaders(ex->request()), scope->call,
+                 [this, ex, scope](absl::StatusOr<common::v1::Principal> principal) {
+                   if (!principal.ok()) return RespondError(ex, *scope, principal.status());
+                   gateway_.ListModels(
+                       *principal, scope->call,
+                       [ex, scope](absl::StatusOr<std::vector<common::v1::Model>> models) {
+                         if (!models.ok()) return RespondError(ex, *scope, models.status());
+                         http::Response r{.body = providers::ModelListToJson(*models)};
+                         r.headers = scope->Headers();
+                         scope->Done(200);
+                         ex->Respond(std::move(r));
+                       });
+                 });
+}
+
+}  // namespace llmgw::gateway

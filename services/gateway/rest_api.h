@@ -1,0 +1,38 @@
+// The REST edge: OpenAI-compatible routes on the HTTP server, answered through the Gateway
+// core. One instance per gateway process.
+#pragma once
+
+#include <memory>
+
+#include "llmgw/http/server.h"
+#include "services/gateway/gateway.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace llmgw::gateway {
+
+class RestApi {
+ public:
+  RestApi(Gateway& gateway, prometheus::Registry& registry);
+  ~RestApi();
+
+  // The handler to give http::Server.
+  void Handle(std::shared_ptr<http::Exchange> exchange);
+
+  // The body of responses the HTTP server makes itself (413, 431, 503 while draining).
+  static http::Response ServerErrorResponse(int status, std::string message);
+
+  struct Metrics;
+
+ private:
+  void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model);
+  void HandleModels(std::shared_ptr<http::Exchange> ex);
+
+  Gateway& gateway_;
+  prometheus::Registry& registry_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace llmgw::gateway
