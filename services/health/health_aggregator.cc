@@ -38,21 +38,34 @@ void Summarize(v1::SystemHealth& h, const std::vector<ServiceTarget>& targets) {
 
 HealthAggregator::HealthAggregator(std::vector<ServiceTarget> targets,
                                    std::chrono::milliseconds timeout)
-    : targets_(std::move(targets)), timeout_(timeout) {}
+    : targets_(std::make_shared<const std::vector<ServiceTarget>>(std::move(targets))),
+      timeout_(timeout) {}
+
+void HealthAggregator::SetTargets(std::vector<ServiceTarget> targets) {
+  auto t = std::make_shared<const std::vector<ServiceTarget>>(std::move(targets));
+  std::lock_guard lock(mu_);
+  targets_ = std::move(t);
+}
 
 void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
+  std::shared_ptr<const std::vector<ServiceTarget>> targets_ptr;
+  {
+    std::lock_guard lock(mu_);
+    targets_ptr = targets_;
+  }
+  const auto& targets = *targets_ptr;
   auto round = std::make_shared<Round>();
-  round->pending = targets_.size();
+  round->pending = targets.size();
   round->done = std::move(done);
-  for (const auto& t : targets_) {
+  for (const auto& t : targets) {
     auto* c = round->result.add_components();
     c->set_name("service/" + t.service);
   }
-  if (targets_.empty()) {
+  if (targets.empty()) {
     round->result.set_status(v1::SYSTEM_STATUS_SERVING);
     return round->done(std::move(round->result));
   }
-  for (size_t i = 0; i < targets_.size(); ++i) {
+  for (size_t i = 0; i < targets.size(); ++i) {
     struct Call {
       std::unique_ptr<grpc::ClientContext> ctx;
       grpc::health::v1::HealthCheckRequest request;
@@ -61,11 +74,11 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
     };
     auto call = std::make_shared<Call>();
     call->ctx = rpc::NewClientContext({}, timeout_);
-    call->request.set_service(targets_[i].service);
-    call->stub = grpc::health::v1::Health::NewStub(targets_[i].channel);
+    call->request.set_service(targets[i].service);
+    call->stub = grpc::health::v1::Health::NewStub(targets[i].channel);
     call->stub->async()->Check(
         call->ctx.get(), &call->request, &call->response,
-        [this, round, call, i](grpc::Status status) {
+        [targets_ptr, round, call, i](grpc::Status status) {
           std::lock_guard lock(round->mu);
           auto* c = round->result.mutable_components(static_cast<int>(i));
           *c->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
@@ -79,7 +92,7 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
             c->set_reason("reports NOT_SERVING");
           }
           if (--round->pending == 0) {
-            Summarize(round->result, targets_);
+            Summarize(round->result, *targets_ptr);
             auto done = std::move(round->done);
             done(std::move(round->result));
           }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,15 @@ class HealthAggregator {
  public:
   HealthAggregator(std::vector<ServiceTarget> targets, std::chrono::milliseconds timeout);
 
+  // Replaces the targets (wiring that needs the server running first).
+  void SetTargets(std::vector<ServiceTarget> targets);
+
   // Checks every target concurrently; `done` runs once with the verdict.
   void Check(std::function<void(v1::SystemHealth)> done);
 
  private:
-  std::vector<ServiceTarget> targets_;
+  std::mutex mu_;
+  std::shared_ptr<const std::vector<ServiceTarget>> targets_;
   std::chrono::milliseconds timeout_;
 };
 

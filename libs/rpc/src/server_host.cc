@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(ServerOptions opti
         absl::StrCat("cannot listen on ", options.listen_address,
                      " (address in use or not valid for this host)"));
   }
-  host->SetServing(true);
+  host->SetServing(options.start_serving);
   return host;
 }
 

@@ -33,6 +33,8 @@ struct ServerOptions {
   std::vector<std::string> health_names;
   prometheus::Registry* registry = nullptr;
   int max_message_bytes = 16 * 1024 * 1024;
+  // False: health reports NOT_SERVING until SetServing(true), for wiring done after start.
+  bool start_serving = true;
 };
 
 class ServerHost {

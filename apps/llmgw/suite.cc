@@ -1,0 +1,216 @@
+#include "apps/llmgw/suite.h"
+
+#include <prometheus/registry.h>
+
+#include "absl/strings/str_cat.h"
+#include "llmgw/common/timer_thread.h"
+#include "llmgw/http/client.h"
+#include "llmgw/http/server.h"
+#include "llmgw/providers/mock_provider.h"
+#include "llmgw/providers/openai_provider.h"
+#include "llmgw/rpc/server_host.h"
+#include "llmgw/telemetry/log.h"
+#include "services/gateway/gateway.h"
+#include "services/gateway/inference_grpc.h"
+#include "services/gateway/rest_api.h"
+#include "services/health/health_aggregator.h"
+#include "services/keymgr/key_manager_grpc.h"
+#include "services/router/router_grpc.h"
+#include "services/spend/spend_grpc.h"
+
+namespace llmgw::app {
+
+struct Suite::Parts {
+  std::shared_ptr<const config::Config> config;
+  Target target = Target::kAll;
+  prometheus::Registry registry;
+  std::shared_ptr<rpc::internal::RpcMetrics> client_metrics;
+  // keymgr
+  std::unique_ptr<keymgr::KeyManager> key_manager;
+  std::unique_ptr<keymgr::KeyManagerGrpc> key_manager_grpc;
+  // router
+  std::unique_ptr<TimerThread> timers;
+  std::unique_ptr<http::Client> upstream;
+  std::unique_ptr<providers::MockProvider> mock;
+  std::unique_ptr<providers::OpenAIProvider> openai;
+  providers::UnsupportedProvider unsupported;
+  std::unique_ptr<router::Router> router;
+  std::unique_ptr<router::RouterGrpc> router_grpc;
+  // spend
+  std::unique_ptr<spend::SpendGrpc> spend_grpc;
+  // health
+  std::unique_ptr<health::HealthAggregator> aggregator;
+  std::unique_ptr<health::HealthAggregatorGrpc> aggregator_grpc;
+  // gateway
+  std::unique_ptr<gateway::Gateway> gateway;
+  std::unique_ptr<gateway::InferenceGrpc> inference_grpc;
+  std::unique_ptr<gateway::RestApi> rest;
+  std::unique_ptr<http::Server> http;
+  // Last: destroyed first, before the services it calls into.
+  std::unique_ptr<rpc::ServerHost> host;
+
+  bool Has(Target t) const { return target == Target::kAll || target == t; }
+};
+
+absl::StatusOr<Target> ParseTarget(const std::string& name) {
+  if (name == "all") return Target::kAll;
+  if (name == "gateway") return Target::kGateway;
+  if (name == "keymgr") return Target::kKeymgr;
+  if (name == "router") return Target::kRouter;
+  if (name == "spend") return Target::kSpend;
+  if (name == "health") return Target::kHealth;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown target '", name, "': expected all, gateway, keymgr, router, spend or health"));
+}
+
+const char* TargetName(Target t) {
+  switch (t) {
+    case Target::kAll: return "all";
+    case Target::kGateway: return "gateway";
+    case Target::kKeymgr: return "keymgr";
+    case Target::kRouter: return "router";
+    case Target::kSpend: return "spend";
+    case Target::kHealth: return "health";
+  }
+  return "all";
+}
+
+Suite::Suite(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Suite::~Suite() {
+  if (parts_->http) parts_->http->Stop();
+  if (parts_->host) parts_->host->Shutdown(std::chrono::system_clock::now());
+}
+
+absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config::Config> config,
+                                                    Target target) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  p->target = target;
+  p->client_metrics = rpc::NewRpcMetrics(&p->registry);
+  const auto& l = config->llmgw;
+  std::vector<grpc::Service*> services;
+  std::vector<std::string> names;
+
+  if (p->Has(Target::kKeymgr)) {
+    p->key_manager = std::make_unique<keymgr::KeyManager>(config->general_settings.master_key);
+    p->key_manager_grpc = std::make_unique<keymgr::KeyManagerGrpc>(*p->key_manager);
+    services.push_back(p->key_manager_grpc.get());
+    names.push_back(keymgr::kKeyManagerServiceName);
+  }
+  if (p->Has(Target::kRouter)) {
+    p->timers = std::make_unique<TimerThread>();
+    auto client = http::Client::Create({.max_in_flight = static_cast<size_t>(l.max_upstream_requests)});
+    if (!client.ok()) return client.status();
+    p->upstream = std::move(*client);
+    p->mock = std::make_unique<providers::MockProvider>(*p->timers);
+    p->openai = std::make_unique<providers::OpenAIProvider>(*p->upstream);
+    p->router = std::make_unique<router::Router>(
+        config, router::ProviderSet{.by_name = {{"openai", p->openai.get()}, {"mock", p->mock.get()}},
+                                    .unsupported = &p->unsupported});
+    p->router_grpc = std::make_unique<router::RouterGrpc>(*p->router);
+    services.push_back(p->router_grpc.get());
+    names.push_back(router::kRouterServiceName);
+  }
+  if (p->Has(Target::kSpend)) {
+    p->spend_grpc = std::make_unique<spend::SpendGrpc>();
+    services.push_back(p->spend_grpc.get());
+    names.push_back(spend::kSpendServiceName);
+  }
+  if (p->Has(Target::kHealth)) {
+    p->aggregator = std::make_unique<health::HealthAggregator>(std::vector<health::ServiceTarget>{},
+                                                               l.rpc_timeout);
+    p->aggregator_grpc = std::make_unique<health::HealthAggregatorGrpc>(*p->aggregator);
+    services.push_back(p->aggregator_grpc.get());
+    names.push_back(health::kHealthAggregatorServiceName);
+  }
+  if (p->Has(Target::kGateway)) {
+    p->gateway = std::make_unique<gateway::Gateway>(config);
+    p->inference_grpc = std::make_unique<gateway::InferenceGrpc>(*p->gateway);
+    services.push_back(p->inference_grpc.get());
+    names.push_back(gateway::kInferenceServiceName);
+  }
+
+  std::string listen = l.grpc_listen;
+  switch (target) {
+    case Target::kKeymgr: listen = l.keymgr.listen; break;
+    case Target::kRouter: listen = l.router.listen; break;
+    case Target::kSpend: listen = l.spend.listen; break;
+    case Target::kHealth: listen = l.health.listen; break;
+    default: break;
+  }
+  auto host = rpc::ServerHost::Start({.listen_address = listen,
+                                      .services = services,
+                                      .health_names = names,
+                                      .registry = &p->registry,
+                                      .start_serving = false});
+  if (!host.ok()) return host.status();
+  p->host = std::move(*host);
+
+  // Channels: in-process under `all`, the configured endpoints otherwise.
+  auto channel_to = [&](const config::ServiceAddress& a) {
+    return target == Target::kAll ? p->host->InProcessChannel()
+                                  : rpc::NewNetworkChannel(a.endpoint, p->client_metrics);
+  };
+  if (p->aggregator) {
+    std::vector<health::ServiceTarget> targets = {
+        {keymgr::kKeyManagerServiceName, channel_to(l.keymgr), true},
+        {router::kRouterServiceName, channel_to(l.router), true},
+        {spend::kSpendServiceName, channel_to(l.spend), false}};
+    if (target == Target::kAll) {
+      targets.push_back({gateway::kInferenceServiceName, p->host->InProcessChannel(), true});
+    }
+    p->aggregator->SetTargets(std::move(targets));
+  }
+  if (p->gateway) {
+    p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router));
+    p->rest = std::make_unique<gateway::RestApi>(*p->gateway, p->registry);
+    auto* rest = p->rest.get();
+    auto http = http::Server::Start(
+        {.listen_address = l.http.listen,
+         .threads = l.http.threads,
+         .max_body_bytes = static_cast<size_t>(l.http.max_body_bytes),
+         .max_header_bytes = static_cast<size_t>(l.http.max_header_bytes),
+         .header_timeout = l.http.header_timeout,
+         .idle_timeout = l.http.idle_timeout,
+         .write_timeout = l.http.write_timeout,
+         .error_response = &gateway::RestApi::ServerErrorResponse},
+        [rest](std::shared_ptr<http::Exchange> ex) { rest->Handle(std::move(ex)); });
+    if (!http.ok()) return http.status();
+    p->http = std::move(*http);
+  }
+  p->host->SetServing(true);
+  log::Info("llmgw serving", {{"target", TargetName(target)},
+                              {"grpc", listen.substr(0, listen.rfind(':') + 1) +
+                                           std::to_string(p->host->port())},
+                              {"http", p->http ? l.http.listen.substr(0, l.http.listen.rfind(':') + 1) +
+                                                     std::to_string(p->http->port())
+                                               : std::string("")},
+                              {"model_groups", static_cast<int64_t>(
+                                                   p->router ? p->router->ListModelGroups().model_groups_size() : 0)}});
+  return std::unique_ptr<Suite>(new Suite(std::move(p)));
+}
+
+int Suite::grpc_port() const { return parts_->host->port(); }
+int Suite::http_port() const { return parts_->http ? parts_->http->port() : 0; }
+
+bool Suite::Drain(std::chrono::milliseconds grace) {
+  auto& p = *parts_;
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + grace;
+  p.host->SetServing(false);
+  if (p.gateway) p.gateway->BeginDrain();
+  if (p.http) p.http->BeginDrain();
+  log::Info("draining", {{"grace_ms", static_cast<int64_t>(grace.count())}});
+  bool clean = true;
+  if (p.http) clean = p.http->WaitIdle(deadline) && clean;
+  clean = p.host->WaitIdle(deadline) && clean;
+  // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
+  p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  if (p.http) p.http->Stop();
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  log::Info("drained", {{"clean", clean ? "true" : "false"}, {"took_ms", static_cast<int64_t>(took.count())}});
+  return clean;
+}
+
+}  // namespace llmgw::app
