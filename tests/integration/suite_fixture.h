@@ -1,0 +1,99 @@
+// The whole suite in one test process (`--target all` wiring) against the fake provider over
+// real HTTP on loopback, plus a client for the REST edge.
+#pragma once
+
+#include <future>
+#include <string>
+
+#include "apps/fake_provider/fake_provider.h"
+#include "apps/llmgw/suite.h"
+#include "gtest/gtest.h"
+#include "llmgw/config/loader.h"
+#include "llmgw/http/client.h"
+
+namespace llmgw::testing {
+
+inline constexpr char kMasterKey[] = "sk-integration-master-key";
+
+struct HttpResult {
+  int status = 0;
+  http::HeaderList headers;
+  std::string body;
+  absl::Status done;
+};
+
+class SuiteTest : public ::testing::Test {
+ protected:
+  // `extra_yaml` is appended to the generated config (its llmgw: section is ours).
+  void StartSuite(const std::string& model_list_yaml, const std::string& http_yaml = "") {
+    auto fake = fake::FakeProvider::Start({});
+    ASSERT_TRUE(fake.ok()) << fake.status();
+    fake_ = std::move(*fake);
+    std::string base = "http://127.0.0.1:" + std::to_string(fake_->port()) + "/v1";
+    std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + "}\n" +
+                       "llmgw:\n  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
+                       http_yaml + "}\n" + "model_list:\n" + model_list_yaml;
+    size_t pos;
+    while ((pos = yaml.find("$FAKE")) != std::string::npos) yaml.replace(pos, 5, base);
+    auto loaded = config::LoadConfigString(yaml, "test.yaml", [](const std::string&) {
+      return std::optional<std::string>("sk-upstream-key");
+    });
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    auto suite = app::Suite::Start(loaded->config, app::Target::kAll);
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = std::move(*suite);
+    auto client = http::Client::Create();
+    ASSERT_TRUE(client.ok());
+    client_ = std::move(*client);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    suite_.reset();
+    fake_.reset();
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(suite_->http_port()) + path;
+  }
+  std::string FakeUrl(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(fake_->port()) + path;
+  }
+
+  HttpResult Call(http::ClientRequest req) {
+    auto result = std::make_shared<HttpResult>();
+    std::promise<void> done;
+    client_->Start(std::move(req),
+                   {.on_head = [result](int s, const http::HeaderList& h) {
+                      result->status = s;
+                      result->headers = h;
+                    },
+                    .on_data = [result](std::string_view d) { result->body.append(d); },
+                    .on_done = [result, &done](absl::Status s) {
+                      result->done = s;
+                      done.set_value();
+                    }});
+    done.get_future().wait();
+    return *result;
+  }
+
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const std::string& key = kMasterKey) {
+    http::ClientRequest req{.url = Url(path), .body = body};
+    if (!key.empty()) req.headers.emplace_back("Authorization", "Bearer " + key);
+    req.headers.emplace_back("Content-Type", "application/json");
+    return Call(std::move(req));
+  }
+
+  HttpResult Get(const std::string& path, const std::string& key = kMasterKey) {
+    http::ClientRequest req{.method = "GET", .url = Url(path)};
+    if (!key.empty()) req.headers.emplace_back("Authorization", "Bearer " + key);
+    return Call(std::move(req));
+  }
+
+  std::unique_ptr<fake::FakeProvider> fake_;
+  std::unique_ptr<app::Suite> suite_;
+  std::unique_ptr<http::Client> client_;
+};
+
+}  // namespace llmgw::testing
