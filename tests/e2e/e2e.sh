@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# End to end with the real binaries: `llmgw serve --target all`, then the five services as
+# separate processes, against the fake provider, checked with curl, the official openai npm
+# package and a Node gRPC client. Usage: tests/e2e/e2e.sh BUILD_DIR
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=$(cd "${1:?usage: e2e.sh BUILD_DIR}" && pwd)
+source "$HERE/lib.sh"
+LLMGW=$BUILD/bin/llmgw
+FAKE=$BUILD/bin/fake_provider
+NODE_DIR=$ROOT/tests/node
+if [[ ! -d "$NODE_DIR/node_modules/openai" ]]; then
+  echo "tests/node/node_modules is missing: run scripts/test.sh (it installs them)"; exit 1
+fi
+WORK=$(mktemp -d /tmp/llmgw-e2e.XXXXXX)
+trap 'e2e_cleanup; rm -rf "$WORK"' EXIT
+export LLMGW_MASTER_KEY=sk-e2e-master-key-0123 UPSTREAM_KEY=sk-upstream-e2e
+KEY=$LLMGW_MASTER_KEY
+SERVICES=(llmgw.gateway.v1.Inference llmgw.keymgr.v1.KeyManager llmgw.router.v1.Router
+          llmgw.spend.v1.SpendService llmgw.health.v1.HealthAggregator)
+
+# --- the fake provider ---
+start fake_provider "$WORK/fake.log" "$FAKE" --listen 127.0.0.1:0 --port-file "$WORK/fake.port"
+wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
+FAKE_PORT=$(cat "$WORK/fake.port")
+FAKE_URL=http://127.0.0.1:$FAKE_PORT
+
+write_config() {  # write_config FILE
+  cat >"$1" <<YAML
+model_list:
+  - model_name: fake-gpt
+    litellm_params: {model: openai/fake-upstream, api_base: "$FAKE_URL/v1", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: slow-gpt
+    litellm_params:
+      model: openai/slow-upstream
+      api_base: "$FAKE_URL/v1"
+      extra_headers: {x-fake-chunk-delay-ms: "300", x-fake-text: "one two three four five six seven eight"}
+  - model_name: mock-gpt
+    litellm_params: {model: mock/m, mock_latency_ms: 5, mock_chunk_delay_ms: 2}
+general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
+llmgw:
+  grpc_listen: 127.0.0.1:$GRPC_PORT
+  shutdown_grace_seconds: 5
+  http: {listen: 127.0.0.1:$HTTP_PORT}
+  services:
+    keymgr: {listen: 127.0.0.1:$KEYMGR_PORT}
+    router: {listen: 127.0.0.1:$ROUTER_PORT}
+    spend: {listen: 127.0.0.1:$SPEND_PORT}
+    health: {listen: 127.0.0.1:$HEALTH_PORT}
+YAML
+}
+
+chat() {  # chat MODEL [extra curl args]: prints "STATUS BODY"
+  local model=$1; shift
+  curl -s -w '\n%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/chat/completions" \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@" \
+    -d "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+}
+
+fake_stat() { curl -s "$FAKE_URL/_fake/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+check_chat_and_sdk() {  # check_chat_and_sdk SHAPE
+  local shape=$1 out
+  out=$(chat fake-gpt)
+  expect_eq "$shape: chat through the fake provider is 200" "${out##*$'\n'}" 200
+  expect_contains "$shape: chat body" "$out" '"object":"chat.completion"'
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" fake-gpt 2>&1) \
+    && pass "$shape: openai SDK conformance (fake-gpt)" || fail "$shape: openai SDK conformance: $out"
+  echo "$out" | sed 's/^/    /'
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" mock-gpt 2>&1) \
+    && pass "$shape: openai SDK conformance (mock-gpt)" || fail "$shape: openai SDK conformance (mock): $out"
+}
+
+check_cancellation() {  # a client that leaves mid-stream cancels the upstream call
+  local shape=$1 before after
+  before=$(fake_stat cancelled)
+  curl -s -N --max-time 1 "http://127.0.0.1:$HTTP_PORT/v1/chat/completions" -H "Authorization: Bearer $KEY" \
+    -d '{"model":"slow-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}' >"$WORK/partial.txt" || true
+  if wait_for 5 test "$(fake_stat cancelled)" -gt "$before"; then
+    pass "$shape: disconnect mid-stream cancelled the upstream request (fake provider cancelled=$(fake_stat cancelled))"
+  else
+    fail "$shape: the fake provider never saw the upstream request cancelled"
+  fi
+  expect_contains "$shape: the client got the first chunks before leaving" "$(cat "$WORK/partial.txt")" 'data: {'
+}
+
+check_bad_requests() {  # each gets its documented status and an OpenAI error body; nothing reaches upstream
+  local shape=$1 before out url="http://127.0.0.1:$HTTP_PORT/v1/chat/completions"
+  before=$(fake_stat chat_requests)
+  head -c 20971520 /dev/zero | tr '\0' 'a' >"$WORK/big.json"
+  post() { curl -s -w '\n%{http_code}' "$url" -H "Authorization: Bearer ${2:-$KEY}" -H 'Content-Type: application/json' --data-binary "$1"; }
+  for c in '400|invalid_request|{not json' \
+           '400|invalid_request|{"messages":[{"role":"user","content":"x"}]}' \
+           '404|model_not_found|{"model":"no-such","messages":[{"role":"user","content":"x"}]}' \
+           '413|request_too_large|@'"$WORK/big.json"; do
+    IFS='|' read -r status code body <<<"$c"
+    out=$(post "$body")
+    expect_eq "$shape: ${body:0:40} -> $status" "${out##*$'\n'}" "$status"
+    expect_contains "$shape: ... with code $code" "$out" "\"code\":\"$code\""
+  done
+  out=$(post '{"model":"fake-gpt","messages":[{"role":"user","content":"x"}]}' sk-wrong)
+  expect_eq "$shape: wrong key -> 401" "${out##*$'\n'}" 401
+  expect_contains "$shape: ... with an OpenAI error body" "$out" '{"error":{"message":"invalid API key","type":"authentication_error"'
+  expect_eq "$shape: none of them reached the provider" "$(fake_stat chat_requests)" "$before"
+}
+
+pick_ports() {
+  GRPC_PORT=$(free_port); HTTP_PORT=$(free_port); KEYMGR_PORT=$(free_port)
+  ROUTER_PORT=$(free_port); SPEND_PORT=$(free_port); HEALTH_PORT=$(free_port)
+}
+
+# ===== bad configurations exit non-zero naming the YAML path =====
+pick_ports
+write_config "$WORK/good.yaml"
+bad_config() {  # bad_config WHAT SED_EXPR EXPECTED_TEXT
+  sed "$2" "$WORK/good.yaml" >"$WORK/bad.yaml"
+  local out rc=0
+  out=$("$LLMGW" serve --config "$WORK/bad.yaml" 2>&1) || rc=$?
+  if ((rc != 0)) && [[ "$out" == *"$3"* ]]; then pass "bad config ($1) exits $rc naming $3"
+  else fail "bad config ($1): rc=$rc out=$out"; fi
+}
+bad_config "wrong type" 's/mock_latency_ms: 5/mock_latency_ms: soon/' "model_list[2].litellm_params.mock_latency_ms: expected an integer"
+bad_config "negative rpm" 's/{model: mock\/m,/{model: mock\/m, rpm: -3,/' "model_list[2].litellm_params.rpm: must be > 0"
+bad_config "misspelt key" 's/extra_headers:/extra_header:/' "model_list[1].litellm_params.extra_header: unknown key; did you mean 'extra_headers'?"
+bad_config "missing env var" 's/UPSTREAM_KEY/NOT_SET_IN_E2E/' "model_list[0].litellm_params.api_key: environment variable NOT_SET_IN_E2E"
+
+# ===== shape 1: --target all =====
+echo "--- target all"
+start llmgw-all "$WORK/all.log" "$LLMGW" serve --config "$WORK/good.yaml" --target all
+ALL_PID=$LAST_PID
+wait_for 15 curl -sf "http://127.0.0.1:$HTTP_PORT/health/liveliness" || { cat "$WORK/all.log"; exit 1; }
+out=$(cd "$NODE_DIR" && node grpc_health.mjs check "127.0.0.1:$GRPC_PORT" "" "${SERVICES[@]}") \
+  && pass "all: grpc.health.v1 SERVING for \"\" and the five services" || fail "all: health: $out"
+echo "$out" | sed 's/^/    /'
+out=$(cd "$NODE_DIR" && node grpc_reflection.mjs "127.0.0.1:$GRPC_PORT")
+for s in "${SERVICES[@]}" grpc.health.v1.Health; do expect_contains "all: reflection lists $s" "$out" "$s"; done
+check_chat_and_sdk all
+check_bad_requests all
+check_cancellation all
+
+# SIGTERM: Watch reports NOT_SERVING as soon as the drain starts; the process exits 0.
+(cd "$NODE_DIR" && exec node grpc_health.mjs watch "127.0.0.1:$GRPC_PORT" llmgw.router.v1.Router) >"$WORK/watch.txt" 2>&1 &
+WATCH_PID=$!; E2E_PIDS+=("$WATCH_PID")
+wait_for 5 grep -q SERVING "$WORK/watch.txt"
+# A stream in flight when SIGTERM arrives still finishes.
+curl -s -N "http://127.0.0.1:$HTTP_PORT/v1/chat/completions" -H "Authorization: Bearer $KEY" \
+  -d '{"model":"slow-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}' >"$WORK/inflight.txt" &
+CURL_PID=$!; E2E_PIDS+=("$CURL_PID")
+wait_for 5 grep -q 'data: {' "$WORK/inflight.txt"
+term_ms=$(date +%s%3N)
+kill -TERM "$ALL_PID"
+rc=0; wait "$ALL_PID" || rc=$?
+expect_eq "all: exit code after SIGTERM" "$rc" 0
+wait "$CURL_PID" || true
+expect_contains "all: the stream in flight at SIGTERM finished" "$(cat "$WORK/inflight.txt")" "data: [DONE]"
+wait_for 5 grep -q NOT_SERVING "$WORK/watch.txt" || true
+not_serving_ms=$(awk '$2=="NOT_SERVING"{print $1; exit}' "$WORK/watch.txt")
+if [[ -n "$not_serving_ms" ]] && ((not_serving_ms - term_ms < 1000)); then
+  pass "all: Watch saw NOT_SERVING $((not_serving_ms - term_ms)) ms after SIGTERM"
+else
+  fail "all: Watch did not report NOT_SERVING promptly: $(cat "$WORK/watch.txt")"
+fi
+
+# ===== shape 2: five processes =====
+echo "--- split: five processes"
+pick_ports
+write_config "$WORK/split.yaml"
+declare -A SPLIT_PIDS
+for t in keymgr router spend health gateway; do
+  start "llmgw-$t" "$WORK/$t.log" "$LLMGW" serve --config "$WORK/split.yaml" --target "$t"
+  SPLIT_PIDS[$t]=$LAST_PID
+done
+wait_for 15 curl -sf "http://127.0.0.1:$HTTP_PORT/health/liveliness" || { tail -n 5 "$WORK"/*.log; exit 1; }
+declare -A PORT_OF=([gateway]=$GRPC_PORT [keymgr]=$KEYMGR_PORT [router]=$ROUTER_PORT [spend]=$SPEND_PORT [health]=$HEALTH_PORT)
+declare -A NAME_OF=([gateway]=llmgw.gateway.v1.Inference [keymgr]=llmgw.keymgr.v1.KeyManager
+                    [router]=llmgw.router.v1.Router [spend]=llmgw.spend.v1.SpendService
+                    [health]=llmgw.health.v1.HealthAggregator)
+for t in gateway keymgr router spend health; do
+  wait_for 10 bash -c "cd '$NODE_DIR' && node grpc_health.mjs check 127.0.0.1:${PORT_OF[$t]} '' ${NAME_OF[$t]}" \
+    && pass "split: $t process SERVING on :${PORT_OF[$t]}" || fail "split: $t not serving"
+done
+check_chat_and_sdk split
+check_bad_requests split
+check_cancellation split
+for t in gateway router keymgr spend health; do
+  kill -TERM "${SPLIT_PIDS[$t]}"
+  rc=0; wait "${SPLIT_PIDS[$t]}" || rc=$?
+  expect_eq "split: $t exits 0 on SIGTERM" "$rc" 0
+done
+
+if ((E2E_FAILED)); then
+  echo "e2e: FAILED"; for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1
+fi
+echo "e2e: all checks passed"

@@ -1,0 +1,49 @@
+# Shared helpers of the end-to-end scripts: free ports, waiting on conditions with a
+# deadline, starting processes whose PIDs are stopped on exit, and assertions.
+set -euo pipefail
+
+E2E_PIDS=()
+E2E_FAILED=0
+
+e2e_cleanup() {
+  for pid in "${E2E_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${E2E_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+  done
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS CMD...: runs CMD until it succeeds or the deadline passes.
+wait_for() {
+  local seconds=$1; shift
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then return 1; fi
+    sleep 0.05
+  done
+}
+
+# start NAME LOG CMD...: starts CMD in the background; its PID goes to $LAST_PID.
+start() {
+  local name=$1 log=$2; shift 2
+  "$@" </dev/null >"$log" 2>&1 &
+  LAST_PID=$!
+  E2E_PIDS+=("$LAST_PID")
+  echo "started $name (pid $LAST_PID)"
+}
+
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; E2E_FAILED=1; }
+
+expect_eq() {  # expect_eq WHAT ACTUAL EXPECTED
+  if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
+  if [[ "$2" == *"$3"* ]]; then pass "$1"; else fail "$1: '$3' not in: ${2:0:400}"; fi
+}

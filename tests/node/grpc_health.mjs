@@ -1,0 +1,36 @@
+// grpc.health.v1 from Node, the practical stand-in for grpc_health_probe (not in Debian).
+//   node grpc_health.mjs check HOST:PORT [SERVICE...]   exit 0 when every one is SERVING
+//   node grpc_health.mjs watch HOST:PORT SERVICE        prints each status as it arrives
+import grpc from '@grpc/grpc-js';
+import protoLoader from '@grpc/proto-loader';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const def = protoLoader.loadSync(path.join(here, '../../proto/grpc/health/v1/health.proto'), { enums: String });
+const Health = grpc.loadPackageDefinition(def).grpc.health.v1.Health;
+
+const [mode, addr, ...services] = process.argv.slice(2);
+const client = new Health(addr, grpc.credentials.createInsecure());
+const deadline = () => new Date(Date.now() + 3000);
+
+if (mode === 'check') {
+  const names = services.length ? services : [''];
+  let ok = true;
+  for (const service of names) {
+    const status = await new Promise((resolve) =>
+      client.check({ service }, { deadline: deadline() }, (err, resp) =>
+        resolve(err ? `error ${err.code} ${err.details}` : resp.status)));
+    console.log(`${service || '""'} ${status}`);
+    if (status !== 'SERVING') ok = false;
+  }
+  process.exit(ok ? 0 : 4);
+} else if (mode === 'watch') {
+  const call = client.watch({ service: services[0] || '' });
+  call.on('data', (resp) => console.log(`${Date.now()} ${resp.status}`));
+  call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
+  call.on('end', () => { console.log(`${Date.now()} END`); process.exit(0); });
+} else {
+  console.error('usage: grpc_health.mjs check|watch HOST:PORT [SERVICE...]');
+  process.exit(1);
+}
