@@ -12,10 +12,6 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )
-# Test-only servers; the test script starts them on loopback.
-if [[ "${1:-}" == "--test" ]]; then
-  PACKAGES+=(postgresql redis-server)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
