@@ -84,7 +84,7 @@ const Field<L> kServices[] = {
 };
 
 const Field<L> kLlmgw[] = {
-    {"data_dir", "path", "./data", "", "Where the embedded stores keep their files.",
+    {"data_dir", "path", "./data", "", "Where the embedded SQLite stores of keymgr and spend keep their files (they arrive with those stores).",
      [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
        auto s = ReadString(v, p, c);
        if (!s) return;
