@@ -84,8 +84,9 @@ TEST_F(GrpcTest, InferenceApiAuthenticatesLikeRest) {
   gateway::v1::ListModelsResponse models;
   auto mctx = Context();
   ASSERT_TRUE(stub->ListModels(mctx.get(), {}, &models).ok());
-  ASSERT_EQ(models.models_size(), 1);
+  ASSERT_EQ(models.models_size(), 2);
   EXPECT_EQ(models.models(0).id(), "mock-gpt");
+  EXPECT_EQ(models.models(1).id(), "slow-mock");
 }
 
 TEST_F(GrpcTest, StreamingInferenceSendsChunksAndUsageWhenAsked) {

@@ -26,6 +26,10 @@ constexpr char kModels[] = R"(
                      extra_headers: {x-fake-status: "429", x-fake-retry-after: "7"}}
   - model_name: mock-gpt
     litellm_params: {model: mock/m, mock_response: "from the mock"}
+  - model_name: dropping-gpt
+    litellm_params: {model: openai/drop, api_base: "$FAKE", extra_headers: {x-fake-drop-after-chunks: "2"}}
+  - model_name: hanging-gpt
+    litellm_params: {model: openai/hang, api_base: "$FAKE", timeout: 0.3, extra_headers: {x-fake-hang: "1"}}
 )";
 
 constexpr char kHello[] = R"({"model":"fake-gpt","messages":[{"role":"user","content":"hello"}]})";
@@ -127,6 +131,26 @@ TEST_F(RestTest, UpstreamFailuresMapToGatewayErrors) {
   auto limited = Post("/v1/chat/completions", R"({"model":"limited-gpt","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(http::FindHeader(limited.headers, "retry-after"), "7");
+}
+
+TEST_F(RestTest, ProviderDroppingMidStreamEndsTheStreamWithAnErrorEvent) {
+  auto r = Post("/v1/chat/completions",
+                R"({"model":"dropping-gpt","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  ASSERT_EQ(r.status, 200);  // the stream had started
+  EXPECT_THAT(r.body, HasSubstr(R"("delta":{"role":"assistant","content":""})"));
+  EXPECT_THAT(r.body, HasSubstr(R"(data: {"error":{"message":"deployment )"));
+  EXPECT_THAT(r.body, HasSubstr(R"("code":"upstream_error")"));
+  EXPECT_THAT(r.body, Not(HasSubstr("[DONE]")));
+}
+
+TEST_F(RestTest, ProviderThatHangsIsCutOffByTheDeploymentTimeout) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = Post("/v1/chat/completions", R"({"model":"hanging-gpt","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("upstream_timeout"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // The fake saw the router give up on it.
+  EXPECT_TRUE(WaitFor([&] { return fake_->stats().cancelled == 1; }));
 }
 
 TEST_F(RestTest, ModelsListsTheGroupsAndLivenessIsCheap) {

@@ -584,6 +584,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Han
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
+// The sessions still alive. Taken under the lock but released outside it: dropping the last
+// reference runs ~Session, which takes the same lock.
+static std::vector<std::shared_ptr<Session>> LiveSessions(Server::Impl& impl) {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(impl.mu);
+  for (auto& [id, weak] : impl.sessions) {
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
 Server::~Server() { Stop(); }
 
 int Server::port() const { return impl_->port; }
@@ -594,10 +605,7 @@ void Server::BeginDrain() {
     error_code ec;
     impl->acceptor->close(ec);
   });
-  std::lock_guard lock(impl_->mu);
-  for (auto& [id, weak] : impl_->sessions) {
-    if (auto s = weak.lock()) s->Post([s] { s->CloseIfIdle(); });
-  }
+  for (auto& s : LiveSessions(*impl_)) s->Post([s] { s->CloseIfIdle(); });
 }
 
 bool Server::draining() const { return impl_->draining.load(); }
@@ -616,12 +624,7 @@ void Server::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   BeginDrain();
-  {
-    std::lock_guard lock(impl_->mu);
-    for (auto& [id, weak] : impl_->sessions) {
-      if (auto s = weak.lock()) s->Post([s] { s->Close(); });
-    }
-  }
+  for (auto& s : LiveSessions(*impl_)) s->Post([s] { s->Close(); });
   impl_->work.reset();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

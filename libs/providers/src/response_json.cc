@@ -1,4 +1,6 @@
 // Chat Completions responses, stream chunks, errors and model lists.
+#include <type_traits>
+
 #include "llmgw/providers/openai_json.h"
 #include "message_json.h"
 
@@ -13,12 +15,43 @@ absl::Status UpstreamParseError(std::string_view what) {
                                 absl::string_view(what.data(), what.size())));
 }
 
-void ParseCommon(const json::object& o, std::string* id, int64_t* created, std::string* model,
-                 std::string* fingerprint) {
-  *id = StringOr(o, "id");
-  *created = IntOr0(o, "created");
-  *model = StringOr(o, "model");
-  *fingerprint = StringOr(o, "system_fingerprint");
+// Responses and chunks share their envelope: id, created, model, fingerprint, choices
+// (each with index, finish_reason, logprobs and a message under `message_key`) and usage.
+template <typename Out>
+absl::StatusOr<Out> ParseEnvelope(std::string_view body, std::string_view what,
+                                  const char* message_key) {
+  boost::system::error_code ec;
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec || !v.is_object()) return UpstreamParseError(what);
+  const auto& o = v.get_object();
+  Out r;
+  r.set_id(StringOr(o, "id"));
+  r.set_created(IntOr0(o, "created"));
+  r.set_model(StringOr(o, "model"));
+  r.set_system_fingerprint(StringOr(o, "system_fingerprint"));
+  if (const json::array* choices = ArrayAt(o, "choices")) {
+    for (const auto& c : *choices) {
+      if (!c.is_object()) continue;
+      const auto& co = c.get_object();
+      auto* choice = r.add_choices();
+      choice->set_index(IntOr0(co, "index"));
+      choice->set_finish_reason(StringOr(co, "finish_reason"));
+      if (auto it = co.find(message_key); it != co.end() && it->value().is_object()) {
+        common::v1::ChatMessage* m = nullptr;
+        if constexpr (std::is_same_v<Out, ChatCompletionResponse>) {
+          m = choice->mutable_message();
+        } else {
+          m = choice->mutable_delta();
+        }
+        (void)ParseMessage(it->value(), message_key, false, m);
+      }
+      if (auto it = co.find("logprobs"); it != co.end() && !it->value().is_null()) {
+        choice->set_logprobs_json(json::serialize(it->value()));
+      }
+    }
+  }
+  if (const json::object* usage = ObjectAt(o, "usage")) ParseUsage(*usage, r.mutable_usage());
+  return r;
 }
 
 json::value LogprobsValue(const std::string& text) {
@@ -32,67 +65,11 @@ json::value LogprobsValue(const std::string& text) {
 }  // namespace
 
 absl::StatusOr<ChatCompletionResponse> ParseChatResponse(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
-  if (ec || !v.is_object()) return UpstreamParseError("response");
-  const auto& o = v.get_object();
-  ChatCompletionResponse r;
-  std::string id, model, fp;
-  int64_t created = 0;
-  ParseCommon(o, &id, &created, &model, &fp);
-  r.set_id(id);
-  r.set_created(created);
-  r.set_model(model);
-  r.set_system_fingerprint(fp);
-  if (const json::array* choices = ArrayAt(o, "choices")) {
-    for (const auto& c : *choices) {
-      if (!c.is_object()) continue;
-      const auto& co = c.get_object();
-      auto* choice = r.add_choices();
-      choice->set_index(IntOr0(co, "index"));
-      choice->set_finish_reason(StringOr(co, "finish_reason"));
-      if (auto it = co.find("message"); it != co.end()) {
-        (void)ParseMessage(it->value(), "message", false, choice->mutable_message());
-      }
-      if (auto it = co.find("logprobs"); it != co.end() && !it->value().is_null()) {
-        choice->set_logprobs_json(json::serialize(it->value()));
-      }
-    }
-  }
-  if (const json::object* usage = ObjectAt(o, "usage")) ParseUsage(*usage, r.mutable_usage());
-  return r;
+  return ParseEnvelope<ChatCompletionResponse>(body, "response", "message");
 }
 
 absl::StatusOr<ChatCompletionChunk> ParseChatChunk(std::string_view data) {
-  boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(data.data(), data.size()), ec);
-  if (ec || !v.is_object()) return UpstreamParseError("stream chunk");
-  const auto& o = v.get_object();
-  ChatCompletionChunk r;
-  std::string id, model, fp;
-  int64_t created = 0;
-  ParseCommon(o, &id, &created, &model, &fp);
-  r.set_id(id);
-  r.set_created(created);
-  r.set_model(model);
-  r.set_system_fingerprint(fp);
-  if (const json::array* choices = ArrayAt(o, "choices")) {
-    for (const auto& c : *choices) {
-      if (!c.is_object()) continue;
-      const auto& co = c.get_object();
-      auto* choice = r.add_choices();
-      choice->set_index(IntOr0(co, "index"));
-      choice->set_finish_reason(StringOr(co, "finish_reason"));
-      if (auto it = co.find("delta"); it != co.end() && it->value().is_object()) {
-        (void)ParseMessage(it->value(), "delta", false, choice->mutable_delta());
-      }
-      if (auto it = co.find("logprobs"); it != co.end() && !it->value().is_null()) {
-        choice->set_logprobs_json(json::serialize(it->value()));
-      }
-    }
-  }
-  if (const json::object* usage = ObjectAt(o, "usage")) ParseUsage(*usage, r.mutable_usage());
-  return r;
+  return ParseEnvelope<ChatCompletionChunk>(data, "stream chunk", "delta");
 }
 
 std::string ChatResponseToJson(const ChatCompletionResponse& r) {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# First look at what the gateway adds: the same POST /v1/chat/completions against the fake
+# provider directly and through `llmgw serve --target all`, with wrk (closed loop), one
+# connection (latency) and 32 connections (throughput). The full harness (open-loop rates,
+# streams, CPU and RSS, peers) is bench/'s job in the performance issue.
+#   bench/overhead.sh [BUILD_DIR] [SECONDS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+DURATION=${2:-10}
+source "$ROOT/tests/e2e/lib.sh"
+command -v wrk >/dev/null || { sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd=sudo;
+  $sudo_cmd apt-get install -y -qq wrk >/dev/null; }
+WORK=$(mktemp -d /tmp/llmgw-bench.XXXXXX)
+trap 'e2e_cleanup; rm -rf "$WORK"' EXIT
+export LLMGW_MASTER_KEY=sk-bench-master-key-0123
+
+start fake "$WORK/fake.log" taskset -c 1 "$BUILD/bin/fake_provider" --threads 1 --port-file "$WORK/fake.port"
+wait_for 10 test -s "$WORK/fake.port"
+FAKE=http://127.0.0.1:$(cat "$WORK/fake.port")
+GRPC=$(free_port); HTTP=$(free_port)
+cat >"$WORK/config.yaml" <<YAML
+model_list:
+  - model_name: bench
+    litellm_params: {model: openai/bench, api_base: "$FAKE/v1", api_key: sk-upstream}
+general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
+llmgw: {grpc_listen: "127.0.0.1:$GRPC", http: {listen: "127.0.0.1:$HTTP"}}
+YAML
+LLMGW_LOG_LEVEL=warn start llmgw "$WORK/llmgw.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/config.yaml"
+wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/liveliness"
+
+cat >"$WORK/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Write one sentence about the sea."}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-bench-master-key-0123"
+done = function(summary, latency, requests)
+  io.write(string.format("  rps %.0f  p50 %.0f us  p90 %.0f us  p99 %.0f us  errors %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
+end
+LUA
+run() {  # run LABEL URL CONNECTIONS
+  echo "$1 (c=$3, ${DURATION}s):"
+  wrk -t1 -c"$3" -d"${DURATION}s" -s "$WORK/post.lua" "$2/v1/chat/completions" | grep -E '^  rps'
+}
+run "direct to fake provider" "$FAKE" 1
+run "through llmgw (all)" "http://127.0.0.1:$HTTP" 1
+run "direct to fake provider" "$FAKE" 32
+run "through llmgw (all)" "http://127.0.0.1:$HTTP" 32
+echo "llmgw RSS after the runs: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"
