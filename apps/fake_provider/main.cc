@@ -1,12 +1,11 @@
 // fake_provider: an OpenAI-compatible fake for tests, benchmarks and drills.
 //   fake_provider --listen 127.0.0.1:9000 [--threads 2] [--models a,b] [--port-file F]
-#include <signal.h>
-
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_split.h"
+#include "llmgw/common/signals.h"
 #include "apps/fake_provider/fake_provider.h"
 
 int main(int argc, char** argv) {
@@ -21,12 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "write the port here once listening");
   CLI11_PARSE(app, argc, argv);
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = llmgw::BlockTerminationSignals();
 
   llmgw::fake::FakeOptions options{.listen_address = listen, .threads = threads,
                                    .models = absl::StrSplit(models, ',', absl::SkipEmpty())};
@@ -40,7 +34,6 @@ int main(int argc, char** argv) {
     std::ofstream(port_file + ".tmp") << (*fake)->port() << "\n";
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  llmgw::WaitForTerminationSignal(signals);
   return 0;
 }

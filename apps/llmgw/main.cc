@@ -1,12 +1,11 @@
 // llmgw: the one server binary. `llmgw serve --config config.yaml --target all` runs the
 // whole suite; `--target gateway|keymgr|router|spend|health` runs one service.
-#include <signal.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
 #include "apps/llmgw/suite.h"
+#include "llmgw/common/signals.h"
 #include "llmgw/config/loader.h"
 #include "llmgw/telemetry/log.h"
 
@@ -27,20 +26,14 @@ int Serve(const std::string& config_path, const std::string& target_name) {
 
   // Signals are taken by sigwait on this thread only; every thread started below inherits
   // the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = llmgw::BlockTerminationSignals();
 
   auto suite = llmgw::app::Suite::Start(loaded->config, *target);
   if (!suite.ok()) {
     std::cerr << "llmgw: cannot start: " << suite.status().message() << "\n";
     return 1;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  int sig = llmgw::WaitForTerminationSignal(signals);
   llmgw::log::Info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*suite)->Drain(loaded->config->llmgw.shutdown_grace);
   suite->reset();

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "llmgw/common/cancel_latch.h"
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/rpc/status.h"
@@ -48,22 +49,14 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
         if (r.ok()) *response = std::move(*r->mutable_completion());
         Finish(rpc::ToGrpcStatus(r.status()));
       });
-      std::lock_guard lock(mu_);
-      upstream_ = upstream;
-      if (cancelled_) upstream_->TryCancel();
+      latch_.Arm([upstream] { upstream->TryCancel(); });
     });
   }
-  void OnCancel() override {
-    std::lock_guard lock(mu_);
-    cancelled_ = true;
-    if (upstream_) upstream_->TryCancel();
-  }
+  void OnCancel() override { latch_.Fire(); }
   void OnDone() override { delete this; }
 
  private:
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<grpc::ClientContext> upstream_;
+  CancelLatch latch_;
 };
 
 // Relays router chunks to the caller, one write at a time; the next router read starts
@@ -97,9 +90,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
       common::v1::ChatCompletionRequest r = *request;
       r.set_stream(true);
       auto control = gw.Stream(*principal, std::move(r), call, relay);
-      std::lock_guard lock(mu_);
-      control_ = control;
-      if (cancelled_) control_->Cancel();
+      latch_.Arm([control] { control->Cancel(); });
     });
   }
 
@@ -113,17 +104,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
     auto next = std::move(next_);
     next();
   }
-  void OnCancel() override {
-    std::lock_guard lock(mu_);
-    cancelled_ = true;
-    if (control_) control_->Cancel();
-  }
+  void OnCancel() override { latch_.Fire(); }
   void OnDone() override { delete this; }
 
  private:
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<StreamControl> control_;
+  CancelLatch latch_;
   common::v1::ChatCompletionChunk chunk_;
   std::function<void()> next_;
 };

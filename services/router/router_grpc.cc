@@ -3,6 +3,7 @@
 #include <deque>
 #include <mutex>
 
+#include "llmgw/common/cancel_latch.h"
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/rpc/status.h"
 
@@ -23,25 +24,13 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
                                      if (r.ok()) *resp = std::move(*r);
                                      Finish(rpc::ToGrpcStatus(r.status()));
                                    });
-    std::lock_guard lock(mu_);
-    handle_ = std::move(handle);
-    if (cancelled_) handle_->Cancel();
+    latch_.Arm([handle] { handle->Cancel(); });
   }
-  void OnCancel() override {
-    std::shared_ptr<providers::CallHandle> h;
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-      h = handle_;
-    }
-    if (h) h->Cancel();
-  }
+  void OnCancel() override { latch_.Fire(); }
   void OnDone() override { delete this; }
 
  private:
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<providers::CallHandle> handle_;
+  CancelLatch latch_;
 };
 
 // Chunks from the provider queue here and go out one write at a time. A deep queue pauses
@@ -75,9 +64,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> 
                *e.mutable_dispatch() = std::move(info);
                Deliver(weak, std::move(e), rpc::ToGrpcStatus(status));
              }});
-    std::lock_guard lock(mu_);
-    handle_ = std::move(handle);
-    if (cancelled_) handle_->Cancel();
+    {
+      std::lock_guard lock(mu_);
+      handle_ = handle;
+    }
+    latch_.Arm([handle] { handle->Cancel(); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -101,15 +92,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> 
     if (resume) resume->Resume();
   }
 
-  void OnCancel() override {
-    std::shared_ptr<providers::CallHandle> h;
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-      h = handle_;
-    }
-    if (h) h->Cancel();
-  }
+  void OnCancel() override { latch_.Fire(); }
 
   void OnDone() override {
     {
@@ -167,12 +150,12 @@ class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> 
   std::mutex mu_;
   std::deque<v1::RouteChatEvent> queue_;  // front() is being written while writing_
   std::optional<grpc::Status> final_;
-  std::shared_ptr<providers::CallHandle> handle_;
+  std::shared_ptr<providers::CallHandle> handle_;  // for pause and resume
+  CancelLatch latch_;
   bool writing_ = false;
   bool finished_ = false;
   bool paused_ = false;
   bool broken_ = false;
-  bool cancelled_ = false;
 };
 
 }  // namespace
