@@ -3,7 +3,9 @@
 #   llmgw_cc_library(NAME config SRCS a.cc b.cc DEPS llmgw::common yaml-cpp::yaml-cpp)
 #     -> static library llmgw_config, alias llmgw::config, include/ made public when present.
 #   llmgw_cc_binary(NAME llmgw SRCS main.cc DEPS ...)
-#   llmgw_cc_test(NAME config_test SRCS loader_test.cc DEPS llmgw::config [LABELS unit])
+#   llmgw_cc_test(NAME config_test SRCS loader_test.cc DEPS llmgw::config [LABEL unit] [POSTGRES])
+#     POSTGRES: the tests need the real PostgreSQL that the `postgres` ctest fixture starts;
+#     they find it in LLMGW_TEST_POSTGRES_URL.
 #   llmgw_proto_library(NAME common_proto PROTOS llmgw/common/v1/common.proto [DEPS other_proto] [GRPC])
 
 set(LLMGW_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
@@ -42,7 +44,7 @@ endfunction()
 # Only scalar properties go through gtest_discover_tests (CMake 3.25 flattens lists, see
 # build-notes P5); LABELS is passed as one word.
 function(llmgw_cc_test)
-  cmake_parse_arguments(A "" "NAME;LABEL;TIMEOUT" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(A "POSTGRES" "NAME;LABEL;TIMEOUT" "SRCS;DEPS" ${ARGN})
   if(NOT A_LABEL)
     set(A_LABEL unit)
   endif()
@@ -53,10 +55,14 @@ function(llmgw_cc_test)
   _llmgw_common_target(${A_NAME})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} llmgw::testing GTest::gmock GTest::gtest_main)
   set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  set(extra)
+  if(A_POSTGRES)
+    set(extra FIXTURES_REQUIRED postgres ENVIRONMENT LLMGW_TEST_POSTGRES_URL=${LLMGW_TEST_POSTGRES_URL})
+  endif()
   gtest_discover_tests(${A_NAME}
     DISCOVERY_MODE PRE_TEST
     TEST_PREFIX "${A_NAME}."
-    PROPERTIES LABELS ${A_LABEL} TIMEOUT ${A_TIMEOUT})
+    PROPERTIES LABELS ${A_LABEL} TIMEOUT ${A_TIMEOUT} ${extra})
 endfunction()
 
 # One protoc run per .proto; generated code lands in build/gen/<import path>.
@@ -96,4 +102,16 @@ function(llmgw_proto_library)
   if(A_GRPC)
     target_link_libraries(llmgw_${A_NAME} PUBLIC gRPC::grpc++)
   endif()
+endfunction()
+
+# The real PostgreSQL that POSTGRES tests use: started once per ctest run, stopped after.
+set(LLMGW_TEST_PG_PORT 55432 CACHE STRING "Port of the test PostgreSQL (127.0.0.1)")
+set(LLMGW_TEST_PG_DIR /tmp/llmgw-test-pg-${LLMGW_TEST_PG_PORT})
+set(LLMGW_TEST_POSTGRES_URL postgresql://postgres@127.0.0.1:${LLMGW_TEST_PG_PORT}/postgres)
+function(llmgw_postgres_fixture)
+  add_test(NAME fixture.postgres.start
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/pg.sh start ${LLMGW_TEST_PG_DIR} ${LLMGW_TEST_PG_PORT})
+  add_test(NAME fixture.postgres.stop COMMAND ${PROJECT_SOURCE_DIR}/scripts/pg.sh stop ${LLMGW_TEST_PG_DIR})
+  set_tests_properties(fixture.postgres.start PROPERTIES FIXTURES_SETUP postgres TIMEOUT 60)
+  set_tests_properties(fixture.postgres.stop PROPERTIES FIXTURES_CLEANUP postgres TIMEOUT 60)
 endfunction()

@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpqxx-dev libpq-dev libhiredis-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql
   nodejs npm
 )
 

@@ -30,6 +30,12 @@ MATCHER_P2(StatusIs, code, substr,
   return s.code() == code && s.message().find(substr) != absl::string_view::npos;
 }
 
+MATCHER_P(StatusIs, code, "has code " + absl::StatusCodeToString(code)) {
+  const absl::Status& s = GetStatus(arg);
+  *result_listener << "status is " << s;
+  return s.code() == code;
+}
+
 }  // namespace llmgw::testing
 
 #define LLMGW_ASSERT_OK_AND_ASSIGN(lhs, expr)                                    \

@@ -1,0 +1,152 @@
+// The embedded store: one SQLite connection in WAL mode behind a mutex. Writers are
+// serialized anyway in SQLite, and the stores keep hot data in memory, so one connection
+// is enough.
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "libs/storage/src/backends.h"
+
+namespace llmgw::storage::internal {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  std::string msg = absl::StrCat("sqlite: ", std::string(what), ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return absl::AlreadyExistsError(msg);
+  }
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
+      primary == SQLITE_FULL || primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+class SqliteTransaction final : public Transaction {
+ public:
+  explicit SqliteTransaction(sqlite3* db) : db_(db) {}
+
+  absl::StatusOr<Result> Execute(std::string_view sql, const std::vector<Value>& params) override {
+    Result result;
+    const char* tail = sql.data();
+    const char* end = sql.data() + sql.size();
+    while (tail < end) {
+      sqlite3_stmt* stmt = nullptr;
+      const char* next = nullptr;
+      int rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), &stmt, &next);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+      tail = next;
+      if (stmt == nullptr) continue;  // whitespace or a comment
+      std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+      if (auto s = Bind(stmt, params); !s.ok()) return s;
+      int columns = sqlite3_column_count(stmt);
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        Row row;
+        row.cells.reserve(columns);
+        for (int c = 0; c < columns; ++c) {
+          if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+            row.cells.emplace_back(std::nullopt);
+          } else {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+            row.cells.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
+          }
+        }
+        result.rows.push_back(std::move(row));
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db_, rc, "step");
+      result.affected = sqlite3_changes(db_);
+    }
+    return result;
+  }
+
+ private:
+  absl::Status Bind(sqlite3_stmt* stmt, const std::vector<Value>& params) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::string name = absl::StrCat("$", i + 1);
+      int idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+      if (idx == 0) continue;  // this statement does not use it
+      int rc = SQLITE_OK;
+      if (const auto* n = std::get_if<int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(stmt, idx, *n);
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        rc = sqlite3_bind_text(stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+      } else {
+        rc = sqlite3_bind_null(stmt, idx);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+    }
+    return absl::OkStatus();
+  }
+
+  sqlite3* db_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(sqlite3* db, std::string description) : db_(db), description_(std::move(description)) {}
+  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  const std::string& description() const override { return description_; }
+
+  absl::Status Transact(const std::function<absl::Status(Transaction&)>& body) override {
+    std::lock_guard lock(mu_);
+    // IMMEDIATE takes the write lock up front: two processes on one file cannot deadlock
+    // upgrading read locks, and migrations are serialized.
+    if (int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+      return SqliteError(db_, rc, "begin");
+    }
+    SqliteTransaction txn(db_);
+    absl::Status s = body(txn);
+    if (s.ok()) {
+      if (int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+        s = SqliteError(db_, rc, "commit");
+      } else {
+        return s;
+      }
+    }
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  }
+
+  absl::Status Ping() override {
+    return Transact([](Transaction& t) { return t.Execute("SELECT 1").status(); });
+  }
+
+ private:
+  std::mutex mu_;
+  sqlite3* db_;
+  std::string description_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
+                                                     const DatabaseOptions& options) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = absl::UnavailableError(
+        absl::StrCat("sqlite: cannot open '", path, "': ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    sqlite3_close_v2(db);
+    return s;
+  }
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON"}) {
+    if (path != ":memory:" || std::string_view(pragma) != "PRAGMA journal_mode=WAL") {
+      if (int prc = sqlite3_exec(db, pragma, nullptr, nullptr, nullptr); prc != SQLITE_OK) {
+        absl::Status s = SqliteError(db, prc, pragma);
+        sqlite3_close_v2(db);
+        return s;
+      }
+    }
+  }
+  return std::make_unique<SqliteDatabase>(db, absl::StrCat("sqlite:", path));
+}
+
+}  // namespace llmgw::storage::internal
