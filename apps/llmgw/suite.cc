@@ -2,7 +2,12 @@
 
 #include <prometheus/registry.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "llmgw/common/clock.h"
+#include "llmgw/common/worker_pool.h"
+#include "llmgw/storage/database.h"
 #include "llmgw/common/timer_thread.h"
 #include "llmgw/http/client.h"
 #include "llmgw/http/server.h"
@@ -26,6 +31,9 @@ struct Suite::Parts {
   prometheus::Registry registry;
   std::shared_ptr<rpc::internal::RpcMetrics> client_metrics;
   // keymgr
+  std::unique_ptr<keymgr::SqlKeyStore> key_store;
+  std::unique_ptr<keymgr::InMemoryCounterStore> counters;
+  std::unique_ptr<WorkerPool> admin_pool;
   std::unique_ptr<keymgr::KeyManager> key_manager;
   std::unique_ptr<keymgr::KeyManagerGrpc> key_manager_grpc;
   // router
@@ -51,6 +59,43 @@ struct Suite::Parts {
 
   bool Has(Target t) const { return target == Target::kAll || target == t; }
 };
+
+namespace {
+
+// keymgr's store: general_settings.database_url, else a SQLite file under data_dir.
+absl::StatusOr<std::unique_ptr<keymgr::SqlKeyStore>> OpenKeyStore(const config::Config& config) {
+  std::string url = config.general_settings.database_url;
+  if (url.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.llmgw.data_dir, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("llmgw.data_dir: cannot create '", config.llmgw.data_dir, "': ", ec.message()));
+    }
+    url = "sqlite://" + (std::filesystem::path(config.llmgw.data_dir) / "keymgr.db").string();
+  }
+  auto db = storage::OpenDatabase(url, {.pool_size = config.general_settings.database_connection_pool_limit});
+  if (!db.ok()) return db.status();
+  std::string where = (*db)->description();
+  auto store = keymgr::SqlKeyStore::Create(std::move(*db));
+  if (!store.ok()) {
+    return absl::Status(store.status().code(),
+                        absl::StrCat("keymgr store ", where, ": ", store.status().message()));
+  }
+  log::Info("keymgr store ready", {{"store", where}});
+  return store;
+}
+
+keymgr::ModelCatalog CatalogOf(const config::Config& config) {
+  keymgr::ModelCatalog c;
+  for (const auto& d : config.model_list) {
+    c.groups.insert(d.model_name);
+    for (const auto& g : d.info.access_groups) c.access_groups[g].insert(d.model_name);
+  }
+  return c;
+}
+
+}  // namespace
 
 absl::StatusOr<Target> ParseTarget(const std::string& name) {
   if (name == "all") return Target::kAll;
@@ -79,7 +124,10 @@ Suite::Suite(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Suite::~Suite() {
   if (parts_->http) parts_->http->Stop();
+  if (parts_->gateway) parts_->gateway->Stop();
   if (parts_->host) parts_->host->Shutdown(std::chrono::system_clock::now());
+  // Admin work still queued runs to its end while the services it calls into exist.
+  parts_->admin_pool.reset();
 }
 
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config::Config> config,
@@ -93,8 +141,20 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
   std::vector<std::string> names;
 
   if (p->Has(Target::kKeymgr)) {
-    p->key_manager = std::make_unique<keymgr::KeyManager>(config->general_settings.master_key);
-    p->key_manager_grpc = std::make_unique<keymgr::KeyManagerGrpc>(*p->key_manager);
+    auto store = OpenKeyStore(*config);
+    if (!store.ok()) return store.status();
+    p->key_store = std::move(*store);
+    p->counters = std::make_unique<keymgr::InMemoryCounterStore>(Clock::Real());
+    auto km = keymgr::KeyManager::Create({.master_key = config->general_settings.master_key,
+                                          .catalog = CatalogOf(*config)},
+                                         *p->key_store, *p->counters, Clock::Real());
+    if (!km.ok()) {
+      return absl::Status(km.status().code(), absl::StrCat("keymgr: loading keys: ", km.status().message()));
+    }
+    p->key_manager = std::move(*km);
+    // Admin writes wait on the database: a few threads, a bounded queue.
+    p->admin_pool = std::make_unique<WorkerPool>(2, 256);
+    p->key_manager_grpc = std::make_unique<keymgr::KeyManagerGrpc>(*p->key_manager, *p->admin_pool);
     services.push_back(p->key_manager_grpc.get());
     names.push_back(keymgr::kKeyManagerServiceName);
   }
@@ -205,6 +265,7 @@ bool Suite::Drain(std::chrono::milliseconds grace) {
   bool clean = true;
   if (p.http) clean = p.http->WaitIdle(deadline) && clean;
   clean = p.host->WaitIdle(deadline) && clean;
+  if (p.gateway) p.gateway->Stop();
   // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
   p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   if (p.http) p.http->Stop();

@@ -1,6 +1,9 @@
 #include "services/gateway/gateway.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include "absl/strings/str_cat.h"
+#include "llmgw/providers/tokens.h"
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/status.h"
 
@@ -15,12 +18,43 @@ absl::Status NotReady() {
 
 }  // namespace
 
+http::HeaderList RateLease::Headers() const {
+  http::HeaderList h;
+  auto add = [&](const char* kind, const keymgr::v1::LimitState& s) {
+    if (s.limit() <= 0) return;
+    h.emplace_back(absl::StrCat("x-ratelimit-limit-", kind), std::to_string(s.limit()));
+    h.emplace_back(absl::StrCat("x-ratelimit-remaining-", kind), std::to_string(s.remaining()));
+    h.emplace_back(absl::StrCat("x-ratelimit-reset-", kind), absl::StrCat(s.reset().seconds(), "s"));
+  };
+  if (admitted_.has_requests()) add("requests", admitted_.requests());
+  if (admitted_.has_tokens()) add("tokens", admitted_.tokens());
+  return h;
+}
+
+void RateLease::Finish(int64_t tokens) {
+  if (finished_.exchange(true) || admitted_.lease_id().empty()) return;
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    keymgr::v1::ReleaseRequest request;
+    keymgr::v1::ReleaseResponse response;
+  };
+  auto c = std::make_shared<Call>();
+  c->ctx = rpc::NewClientContext({}, rpc_timeout_);
+  c->request.set_lease_id(admitted_.lease_id());
+  c->request.set_actual_tokens(tokens);
+  // Fire and forget: if it is lost, the lease expires on its own.
+  stub_->async()->Release(c->ctx.get(), &c->request, &c->response, [c](grpc::Status) {});
+}
+
 Gateway::Gateway(std::shared_ptr<const config::Config> config)
     : config_(std::move(config)),
-      authenticator_(config_->llmgw.auth_cache_ttl, config_->llmgw.rpc_timeout) {}
+      authenticator_({.watched_ttl = config_->general_settings.user_api_key_cache_ttl,
+                      .unwatched_ttl = config_->llmgw.auth_cache_ttl,
+                      .rpc_timeout = config_->llmgw.rpc_timeout}) {}
 
 void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router) {
-  authenticator_.Connect(keymgr::v1::KeyManager::NewStub(std::move(keymgr)));
+  keymgr_ = keymgr::v1::KeyManager::NewStub(std::move(keymgr));
+  authenticator_.Connect(keymgr_);
   router_ = router::v1::Router::NewStub(std::move(router));
   ready_.store(true, std::memory_order_release);
 }
@@ -28,7 +62,52 @@ void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grp
 void Gateway::Admit(const std::string& key, const rpc::CallContext& call,
                     std::function<void(absl::StatusOr<common::v1::Principal>)> done) {
   if (!ready()) return done(NotReady());
-  authenticator_.Authenticate(key, call, std::move(done));
+  authenticator_.Authenticate(key, call, [done = std::move(done)](absl::StatusOr<common::v1::Principal> p) {
+    if (p.ok() && p->has_expires_at()) {
+      auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+      if (p->expires_at() <= now) {
+        return done(MakeError(absl::StatusCode::kUnauthenticated, common::v1::ERROR_KIND_EXPIRED_KEY,
+                              absl::StrCat("key ", p->key_name(), " expired at ",
+                                           google::protobuf::util::TimeUtil::ToString(p->expires_at()))));
+      }
+    }
+    done(std::move(p));
+  });
+}
+
+void Gateway::Authorize(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
+                        const rpc::CallContext& call, std::chrono::milliseconds lifetime,
+                        std::function<void(absl::StatusOr<std::shared_ptr<RateLease>>)> done) {
+  if (auto alias = principal.model_aliases().find(request.model()); alias != principal.model_aliases().end()) {
+    request.set_model(alias->second);
+  }
+  if (auto s = CheckModelAccess(principal, request.model()); !s.ok()) return done(s);
+  if (!principal.has_rate_limits()) return done(std::shared_ptr<RateLease>());
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    keymgr::v1::AdmitRequest request;
+    keymgr::v1::AdmitResponse response;
+  };
+  auto c = std::make_shared<Call>();
+  c->ctx = rpc::NewClientContext(call, config_->llmgw.rpc_timeout);
+  c->request.set_key_hash(principal.key_hash());
+  c->request.set_model(request.model());
+  int64_t out = request.has_max_completion_tokens() ? request.max_completion_tokens()
+                : request.has_max_tokens()          ? request.max_tokens()
+                                                    : 0;
+  c->request.set_estimated_tokens(providers::EstimatePromptTokens(request) + out);
+  c->request.set_request_id(call.request_id);
+  // The slot outlives the request's own deadline only by a margin: if this gateway dies,
+  // the limit frees itself.
+  *c->request.mutable_lease() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
+      (lifetime + std::chrono::seconds(30)).count());
+  auto stub = keymgr_;
+  auto timeout = config_->llmgw.rpc_timeout;
+  keymgr_->async()->Admit(c->ctx.get(), &c->request, &c->response,
+                          [c, stub, timeout, done = std::move(done)](grpc::Status s) {
+                            if (!s.ok()) return done(rpc::FromGrpcStatus(s));
+                            done(std::make_shared<RateLease>(stub, std::move(c->response), timeout));
+                          });
 }
 
 absl::Status Gateway::CheckModelAccess(const common::v1::Principal& principal,
@@ -38,7 +117,9 @@ absl::Status Gateway::CheckModelAccess(const common::v1::Principal& principal,
     if (m == model) return absl::OkStatus();
   }
   return MakeError(absl::StatusCode::kPermissionDenied, common::v1::ERROR_KIND_PERMISSION_DENIED,
-                   absl::StrCat("this key may not use model '", model, "'"), {.param = "model"});
+                   absl::StrCat("key ", principal.key_name(), " may not use model '", model,
+                                "'; GET /v1/models lists the models it may use"),
+                   {.param = "model"});
 }
 
 std::shared_ptr<grpc::ClientContext> Gateway::Complete(

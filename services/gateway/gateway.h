@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "llmgw/config/config.h"
+#include "llmgw/keymgr/v1/keymgr.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
 #include "services/gateway/authenticator.h"
 #include "services/gateway/router_stream.h"
@@ -19,6 +20,29 @@
 namespace llmgw::gateway {
 
 inline constexpr char kInferenceServiceName[] = "llmgw.gateway.v1.Inference";
+
+// A request's hold on its key's rate limits: released (with the tokens really used) when
+// the request ends, or, if this object is dropped first, with the estimate kept.
+class RateLease {
+ public:
+  RateLease(std::shared_ptr<keymgr::v1::KeyManager::Stub> stub, keymgr::v1::AdmitResponse admitted,
+            std::chrono::milliseconds rpc_timeout)
+      : stub_(std::move(stub)), admitted_(std::move(admitted)), rpc_timeout_(rpc_timeout) {}
+  ~RateLease() { Finish(-1); }
+  RateLease(const RateLease&) = delete;
+  RateLease& operator=(const RateLease&) = delete;
+
+  // x-ratelimit-* headers of the tightest request and token limits.
+  http::HeaderList Headers() const;
+  // Once; later calls do nothing. tokens < 0: keep the estimate.
+  void Finish(int64_t tokens);
+
+ private:
+  std::shared_ptr<keymgr::v1::KeyManager::Stub> stub_;
+  keymgr::v1::AdmitResponse admitted_;
+  std::chrono::milliseconds rpc_timeout_;
+  std::atomic<bool> finished_{false};
+};
 
 class Gateway {
  public:
@@ -29,15 +53,28 @@ class Gateway {
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
   void BeginDrain() { draining_.store(true); }
+  // Ends background streams to keymgr; call before the channels' servers go away.
+  void Stop() { authenticator_.Stop(); }
   bool draining() const { return draining_.load(); }
 
-  // Resolves the key; `done` runs once, maybe on this thread.
+  // Resolves the key (expired keys fail here, even when cached); `done` runs once, maybe
+  // on this thread.
   void Admit(const std::string& key, const rpc::CallContext& call,
              std::function<void(absl::StatusOr<common::v1::Principal>)> done);
+
+  // Applies the principal's model aliases to `request`, checks model access, and, when
+  // the key, its user or its team has rate limits, asks keymgr to admit the request.
+  // `done` gets the lease (null when no limit applies) or the refusal.
+  void Authorize(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
+                 const rpc::CallContext& call, std::chrono::milliseconds lifetime,
+                 std::function<void(absl::StatusOr<std::shared_ptr<RateLease>>)> done);
 
   // PERMISSION_DENIED unless `principal` may call `model`.
   static absl::Status CheckModelAccess(const common::v1::Principal& principal,
                                        const std::string& model);
+
+  // keymgr, for the admin API.
+  keymgr::v1::KeyManager::Stub& keymgr() { return *keymgr_; }
 
   // Non-streaming chat through the router. Returns the context so the caller can cancel.
   std::shared_ptr<grpc::ClientContext> Complete(
@@ -59,6 +96,7 @@ class Gateway {
  private:
   std::shared_ptr<const config::Config> config_;
   Authenticator authenticator_;
+  std::shared_ptr<keymgr::v1::KeyManager::Stub> keymgr_;
   std::unique_ptr<router::v1::Router::Stub> router_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};

@@ -42,14 +42,19 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
     auto call = rpc::FromServerContext(*ctx);
     gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request, response](auto principal) {
       if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
-      absl::Status s = Validate(*request);
-      if (s.ok()) s = Gateway::CheckModelAccess(*principal, request->model());
-      if (!s.ok()) return Finish(rpc::ToGrpcStatus(s));
-      auto upstream = gw.Complete(*principal, *request, call, [this, response](auto r) {
-        if (r.ok()) *response = std::move(*r->mutable_completion());
-        Finish(rpc::ToGrpcStatus(r.status()));
+      if (absl::Status s = Validate(*request); !s.ok()) return Finish(rpc::ToGrpcStatus(s));
+      auto r = std::make_shared<common::v1::ChatCompletionRequest>(*request);
+      auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
+      gw.Authorize(*p, *r, call, gw.config().llmgw.request_timeout, [this, &gw, call, r, p, response](auto lease) {
+        if (!lease.ok()) return Finish(rpc::ToGrpcStatus(lease.status()));
+        std::shared_ptr<RateLease> held = *lease;
+        auto upstream = gw.Complete(*p, *r, call, [this, response, held](auto res) {
+          if (held) held->Finish(res.ok() ? res->dispatch().usage().total_tokens() : 0);
+          if (res.ok()) *response = std::move(*res->mutable_completion());
+          Finish(rpc::ToGrpcStatus(res.status()));
+        });
+        latch_.Arm([upstream] { upstream->TryCancel(); });
       });
-      latch_.Arm([upstream] { upstream->TryCancel(); });
     });
   }
   void OnCancel() override { latch_.Fire(); }
@@ -66,11 +71,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
   struct Relay final : StreamObserver {
     StreamReactor* reactor;
     bool include_usage;
+    std::shared_ptr<RateLease> lease;
     void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
       if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage) return next();
       reactor->Send(std::move(chunk), std::move(next));
     }
-    void OnDone(absl::Status status, router::v1::DispatchInfo) override {
+    void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
+      if (lease) lease->Finish(info.usage().total_tokens());
       reactor->Finish(rpc::ToGrpcStatus(status));
     }
   };
@@ -81,16 +88,19 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
     auto call = rpc::FromServerContext(*ctx);
     gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request](auto principal) {
       if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
-      absl::Status s = Validate(*request);
-      if (s.ok()) s = Gateway::CheckModelAccess(*principal, request->model());
-      if (!s.ok()) return Finish(rpc::ToGrpcStatus(s));
-      auto relay = std::make_shared<Relay>();
-      relay->reactor = this;
-      relay->include_usage = request->stream_options().include_usage();
-      common::v1::ChatCompletionRequest r = *request;
-      r.set_stream(true);
-      auto control = gw.Stream(*principal, std::move(r), call, relay);
-      latch_.Arm([control] { control->Cancel(); });
+      if (absl::Status s = Validate(*request); !s.ok()) return Finish(rpc::ToGrpcStatus(s));
+      auto r = std::make_shared<common::v1::ChatCompletionRequest>(*request);
+      r->set_stream(true);
+      auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
+      gw.Authorize(*p, *r, call, gw.config().llmgw.max_stream_duration, [this, &gw, call, r, p](auto lease) {
+        if (!lease.ok()) return Finish(rpc::ToGrpcStatus(lease.status()));
+        auto relay = std::make_shared<Relay>();
+        relay->reactor = this;
+        relay->include_usage = r->stream_options().include_usage();
+        relay->lease = *lease;
+        auto control = gw.Stream(*p, std::move(*r), call, relay);
+        latch_.Arm([control] { control->Cancel(); });
+      });
     });
   }
 

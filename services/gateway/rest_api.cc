@@ -16,85 +16,11 @@
 #include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/trace_context.h"
 #include "services/gateway/error_table.h"
+#include "services/gateway/request_scope.h"
 
 namespace llmgw::gateway {
 
-using Clock = std::chrono::steady_clock;
-
-struct RestApi::Metrics {
-  explicit Metrics(prometheus::Registry& r)
-      : requests(prometheus::BuildCounter()
-                     .Name("llmgw_http_requests_total")
-                     .Help("HTTP requests answered by the gateway, by route and status.")
-                     .Register(r)),
-        duration(prometheus::BuildHistogram()
-                     .Name("llmgw_http_request_duration_seconds")
-                     .Help("Time from a request's arrival to its last byte, by route.")
-                     .Register(r)),
-        tokens(prometheus::BuildCounter()
-                   .Name("llmgw_tokens_total")
-                   .Help("Tokens reported by providers, by model group and direction.")
-                   .Register(r)) {}
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-  prometheus::Family<prometheus::Counter>& tokens;
-};
-
 namespace {
-
-// Per request: ids, timing, and the access-log line written when it ends.
-struct RequestScope {
-  std::string route;
-  std::string request_id;
-  telemetry::TraceContext trace;  // this hop's span
-  rpc::CallContext call;          // what goes downstream
-  Clock::time_point start = Clock::now();
-  RestApi::Metrics* metrics = nullptr;
-
-  RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m)
-      : route(std::move(route_name)), metrics(m) {
-    request_id = std::string(r.Header("x-request-id"));
-    if (!IsValidRequestId(request_id)) request_id = NewRequestId();
-    trace = telemetry::ContinueOrStart(r.Header("traceparent"), r.Header("tracestate")).Child();
-    auto downstream = trace.Child();
-    call = {.request_id = request_id,
-            .traceparent = downstream.ToTraceparent(),
-            .tracestate = downstream.tracestate};
-  }
-
-  http::HeaderList Headers() const {
-    return {{"x-request-id", request_id}, {"traceparent", trace.ToTraceparent()}};
-  }
-
-  void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
-    metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
-    log::Info("request", {{"request_id", request_id},
-                          {"trace_id", trace.trace_id},
-                          {"route", route},
-                          {"status", status},
-                          {"duration_ms", seconds * 1000},
-                          {"model", model},
-                          {"deployment", deployment}});
-  }
-};
-
-void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
-                  const absl::Status& status, const std::string& model = "") {
-  http::Response r = ErrorResponse(status);
-  for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
-  scope.Done(r.status, model);
-  ex->Respond(std::move(r));
-}
-
-void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
-                const ErrorRow& row, const std::string& message) {
-  http::Response r = ErrorResponse(row, message);
-  for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
-  scope.Done(r.status);
-  ex->Respond(std::move(r));
-}
 
 std::string UsdText(int64_t micros) {
   char buf[32];
@@ -116,9 +42,10 @@ void CountTokens(RestApi::Metrics& m, const std::string& model, const common::v1
 class SseRelay final : public StreamObserver, public std::enable_shared_from_this<SseRelay> {
  public:
   SseRelay(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
-           bool include_usage, std::string model, RestApi::Metrics& metrics)
+           bool include_usage, std::string model, RestApi::Metrics& metrics,
+           std::shared_ptr<RateLease> lease)
       : ex_(std::move(ex)), scope_(std::move(scope)), include_usage_(include_usage),
-        model_(std::move(model)), metrics_(metrics) {}
+        model_(std::move(model)), metrics_(metrics), lease_(std::move(lease)) {}
 
   void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
 
@@ -138,6 +65,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
 
   void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
     CountTokens(metrics_, model_, info.usage());
+    if (lease_) lease_->Finish(info.usage().total_tokens());  // the slot frees as the stream ends
     if (!started_ && !status.ok()) {
       if (status.code() == absl::StatusCode::kCancelled && ex_->cancelled()) {
         scope_->Done(499, model_, info.deployment_id());
@@ -173,6 +101,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   bool include_usage_;
   std::string model_;
   RestApi::Metrics& metrics_;
+  std::shared_ptr<RateLease> lease_;
   std::shared_ptr<StreamControl> control_;
   bool started_ = false;
 };
@@ -211,6 +140,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
   if (path == "/v1/models" || path == "/models") {
     return method_is("GET") ? HandleModels(ex) : not_allowed("/v1/models");
   }
+  if (HandleAdmin(ex)) return;
   if (path == "/health/liveliness" || path == "/health/liveness") {
     // Process only: answers while the process can run its event loop.
     ex->Respond({.body = "\"I'm alive!\""});
@@ -232,42 +162,57 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
       [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
         // Azure-style paths name the model in the URL, which wins over the body.
-        auto request = providers::ParseChatRequest(ex->request().body, path_model);
-        if (!request.ok()) return RespondError(ex, *scope, request.status());
+        auto parsed = providers::ParseChatRequest(ex->request().body, path_model);
+        if (!parsed.ok()) return RespondError(ex, *scope, parsed.status());
+        auto request = std::make_shared<common::v1::ChatCompletionRequest>(std::move(*parsed));
         if (!path_model.empty()) request->set_model(path_model);
-        std::string model = request->model();
-        if (auto s = Gateway::CheckModelAccess(*principal, model); !s.ok()) {
-          return RespondError(ex, *scope, s, model);
-        }
-        if (request->stream()) {
-          bool include_usage = request->stream_options().include_usage();
-          auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_);
-          auto control = gateway_.Stream(*principal, std::move(*request), scope->call, relay);
-          relay->SetControl(control);
-          ex->OnCancel([control] { control->Cancel(); });
-          return;
-        }
-        auto ctx = gateway_.Complete(
-            *principal, std::move(*request), scope->call,
-            [this, ex, scope, model](absl::StatusOr<router::v1::RouteChatResponse> r) {
-              if (!r.ok()) {
-                if (r.status().code() == absl::StatusCode::kCancelled && ex->cancelled()) {
-                  scope->Done(499, model);
-                  return ex->Respond({});
-                }
-                return RespondError(ex, *scope, r.status(), model);
-              }
-              CountTokens(*metrics_, model, r->dispatch().usage());
-              http::Response resp{.body = providers::ChatResponseToJson(r->completion())};
-              resp.headers = scope->Headers();
-              resp.headers.emplace_back("x-litellm-model-id", r->dispatch().deployment_id());
-              resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));
-              resp.headers.emplace_back("x-llmgw-attempts", std::to_string(r->dispatch().attempts()));
-              scope->Done(200, model, r->dispatch().deployment_id());
-              ex->Respond(std::move(resp));
-            });
-        ex->OnCancel([ctx] { ctx->TryCancel(); });
+        const auto& l = gateway_.config().llmgw;
+        auto lifetime = request->stream() ? l.max_stream_duration : l.request_timeout;
+        auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
+        gateway_.Authorize(*p, *request, scope->call, lifetime,
+                           [this, ex, scope, p, request](absl::StatusOr<std::shared_ptr<RateLease>> lease) {
+                             if (!lease.ok()) return RespondError(ex, *scope, lease.status(), request->model());
+                             Dispatch(ex, scope, *p, std::move(*request), std::move(*lease));
+                           });
       });
+}
+
+void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
+                       const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
+                       std::shared_ptr<RateLease> lease) {
+  std::string model = request.model();
+  if (lease) {
+    for (auto& h : lease->Headers()) scope->extra_headers.push_back(std::move(h));
+  }
+  if (request.stream()) {
+    bool include_usage = request.stream_options().include_usage();
+    auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_, lease);
+    auto control = gateway_.Stream(principal, std::move(request), scope->call, relay);
+    relay->SetControl(control);
+    ex->OnCancel([control] { control->Cancel(); });
+    return;
+  }
+  auto ctx = gateway_.Complete(
+      principal, std::move(request), scope->call,
+      [this, ex, scope, model, lease](absl::StatusOr<router::v1::RouteChatResponse> r) {
+        if (lease) lease->Finish(r.ok() ? r->dispatch().usage().total_tokens() : 0);
+        if (!r.ok()) {
+          if (r.status().code() == absl::StatusCode::kCancelled && ex->cancelled()) {
+            scope->Done(499, model);
+            return ex->Respond({});
+          }
+          return RespondError(ex, *scope, r.status(), model);
+        }
+        CountTokens(*metrics_, model, r->dispatch().usage());
+        http::Response resp{.body = providers::ChatResponseToJson(r->completion())};
+        resp.headers = scope->Headers();
+        resp.headers.emplace_back("x-litellm-model-id", r->dispatch().deployment_id());
+        resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));
+        resp.headers.emplace_back("x-llmgw-attempts", std::to_string(r->dispatch().attempts()));
+        scope->Done(200, model, r->dispatch().deployment_id());
+        ex->Respond(std::move(resp));
+      });
+  ex->OnCancel([ctx] { ctx->TryCancel(); });
 }
 
 void RestApi::HandleModels(std::shared_ptr<http::Exchange> ex) {

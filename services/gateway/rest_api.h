@@ -13,6 +13,8 @@ class Registry;
 
 namespace llmgw::gateway {
 
+struct RequestScope;
+
 class RestApi {
  public:
   RestApi(Gateway& gateway, prometheus::Registry& registry);
@@ -28,7 +30,12 @@ class RestApi {
 
  private:
   void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model);
+  void Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
+                const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
+                std::shared_ptr<RateLease> lease);
   void HandleModels(std::shared_ptr<http::Exchange> ex);
+  // The admin API (/key/*, /team/*, /user/*): false when `ex` is not one of its routes.
+  bool HandleAdmin(const std::shared_ptr<http::Exchange>& ex);
 
   Gateway& gateway_;
   prometheus::Registry& registry_;

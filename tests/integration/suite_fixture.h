@@ -2,6 +2,9 @@
 // real HTTP on loopback, plus a client for the REST edge.
 #pragma once
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <future>
 #include <string>
 
@@ -24,14 +27,21 @@ struct HttpResult {
 
 class SuiteTest : public ::testing::Test {
  protected:
-  // `extra_yaml` is appended to the generated config (its llmgw: section is ours).
-  void StartSuite(const std::string& model_list_yaml, const std::string& http_yaml = "") {
+  // `http_yaml` extends llmgw.http; `general_yaml` extends general_settings (e.g. a
+  // database_url). Stores live in a fresh data_dir per test.
+  void StartSuite(const std::string& model_list_yaml, const std::string& http_yaml = "",
+                  const std::string& general_yaml = "") {
+    if (data_dir_.empty()) {
+      char tmpl[] = "/tmp/llmgw_suite_XXXXXX";
+      ASSERT_NE(mkdtemp(tmpl), nullptr);
+      data_dir_ = tmpl;
+    }
     auto fake = fake::FakeProvider::Start({});
     ASSERT_TRUE(fake.ok()) << fake.status();
     fake_ = std::move(*fake);
     std::string base = "http://127.0.0.1:" + std::to_string(fake_->port()) + "/v1";
-    std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + "}\n" +
-                       "llmgw:\n  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
+    std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + general_yaml + "}\n" +
+                       "llmgw:\n  data_dir: " + data_dir_ + "\n  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
                        http_yaml + "}\n" + "model_list:\n" + model_list_yaml;
     size_t pos;
     while ((pos = yaml.find("$FAKE")) != std::string::npos) yaml.replace(pos, 5, base);
@@ -51,6 +61,15 @@ class SuiteTest : public ::testing::Test {
     client_.reset();
     suite_.reset();
     fake_.reset();
+    if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_);
+  }
+
+  // Stops the suite and starts it again on the same stores (a process restart).
+  void RestartSuite(const std::string& model_list_yaml, const std::string& general_yaml = "") {
+    client_.reset();
+    suite_.reset();
+    fake_.reset();
+    StartSuite(model_list_yaml, "", general_yaml);
   }
 
   std::string Url(const std::string& path) const {
@@ -91,6 +110,7 @@ class SuiteTest : public ::testing::Test {
     return Call(std::move(req));
   }
 
+  std::string data_dir_;
   std::unique_ptr<fake::FakeProvider> fake_;
   std::unique_ptr<app::Suite> suite_;
   std::unique_ptr<http::Client> client_;

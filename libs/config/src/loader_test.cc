@@ -136,7 +136,7 @@ model_list:
     litellm_params: {model: anthropic/claude-sonnet-4-5, max_retries: 2}
 router_settings: {num_retries: 3, routing_strategy: least-busy}
 litellm_settings: {drop_params: true}
-general_settings: {database_url: postgresql://x}
+general_settings: {database_url: postgresql://x, alerting: [slack]}
 )"));
   EXPECT_THAT(loaded.warnings,
               ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'anthropic' is "
@@ -146,7 +146,21 @@ general_settings: {database_url: postgresql://x}
                           HasSubstr("router_settings.num_retries"),
                           HasSubstr("router_settings.routing_strategy: 'least-busy'"),
                           HasSubstr("litellm_settings.drop_params"),
-                          HasSubstr("general_settings.database_url")));
+                          HasSubstr("general_settings.alerting")));
+}
+
+TEST(LoaderTest, DatabaseSettingsAreReadAndChecked) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+general_settings: {database_url: "postgresql://llm:pw@db:5432/llmgw", database_connection_pool_limit: 4,
+                   user_api_key_cache_ttl: 30}
+)"));
+  EXPECT_EQ(loaded.config->general_settings.database_url, "postgresql://llm:pw@db:5432/llmgw");
+  EXPECT_EQ(loaded.config->general_settings.database_connection_pool_limit, 4);
+  EXPECT_EQ(loaded.config->general_settings.user_api_key_cache_ttl, std::chrono::seconds(30));
+  EXPECT_THAT(Load("general_settings: {database_url: mysql://x}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "general_settings.database_url: must start with"));
+  EXPECT_THAT(Load("general_settings: {database_connection_pool_limit: 0}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "general_settings.database_connection_pool_limit"));
 }
 
 TEST(LoaderTest, UnknownProviderIsAnError) {

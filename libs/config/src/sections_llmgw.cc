@@ -84,7 +84,7 @@ const Field<L> kServices[] = {
 };
 
 const Field<L> kLlmgw[] = {
-    {"data_dir", "path", "./data", "", "Where the embedded SQLite stores of keymgr and spend keep their files (they arrive with those stores).",
+    {"data_dir", "path", "./data", "", "Where the embedded SQLite stores keep their files (keymgr.db; spend's ledger comes with it). Created at start.",
      [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
        auto s = ReadString(v, p, c);
        if (!s) return;
@@ -129,7 +129,7 @@ const Field<L> kLlmgw[] = {
        if (auto x = ReadSeconds(v, p, c)) o.shutdown_grace = *x;
      }},
     {"auth_cache_ttl_ms", "milliseconds", "1000", "0..60000",
-     "How long the gateway reuses a resolved key (0: ask keymgr every time).",
+     "How long the gateway reuses a resolved key while keymgr's change stream is down (0: ask keymgr every time). While it is up, general_settings.user_api_key_cache_ttl applies and changes arrive on the stream.",
      [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
        if (auto x = ReadInt(v, p, c, 0, 60'000)) o.auth_cache_ttl = Millis(*x);
      }},

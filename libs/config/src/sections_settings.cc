@@ -81,7 +81,27 @@ const Field<GeneralSettings> kGeneral[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
        if (auto s = ReadString(v, p, c)) o.master_key = *s;
      }},
-    LLMGW_KNOWN("database_url"), LLMGW_KNOWN("database_connection_pool_limit"),
+    {"database_url", "string (secret)", "SQLite file llmgw.data_dir/keymgr.db", "postgresql://... or sqlite:///path",
+     "The SQL store of keys, users and teams. PostgreSQL for production and several replicas; without it, an embedded SQLite file.",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto s = ReadString(v, p, c)) {
+         if (s->rfind("postgresql://", 0) != 0 && s->rfind("postgres://", 0) != 0 && s->rfind("sqlite:", 0) != 0) {
+           c.Error(v, p, "must start with postgresql://, postgres:// or sqlite:");
+         } else {
+           o.database_url = *s;
+         }
+       }
+     }},
+    {"database_connection_pool_limit", "integer", "10", "1..1000",
+     "PostgreSQL connections per process (each service that uses the store has its own pool).",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto x = ReadInt(v, p, c, 1, 1000)) o.database_connection_pool_limit = static_cast<int>(*x);
+     }},
+    {"user_api_key_cache_ttl", "seconds", "60", "> 0",
+     "How long a gateway keeps a resolved key while keymgr's change stream is connected; while it is not, llmgw.auth_cache_ttl_ms applies.",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.user_api_key_cache_ttl = *x;
+     }},
     LLMGW_KNOWN("database_connection_timeout"), LLMGW_KNOWN("background_health_checks"),
     LLMGW_KNOWN("health_check_interval"), LLMGW_KNOWN("health_check_details"),
     LLMGW_KNOWN("proxy_batch_write_at"), LLMGW_KNOWN("proxy_budget_rescheduler_min_time"),
@@ -91,7 +111,7 @@ const Field<GeneralSettings> kGeneral[] = {
     LLMGW_KNOWN("store_prompts_in_spend_logs"), LLMGW_KNOWN("maximum_spend_logs_retention_period"),
     LLMGW_KNOWN("maximum_spend_logs_retention_interval"), LLMGW_KNOWN("alerting"),
     LLMGW_KNOWN("alerting_threshold"), LLMGW_KNOWN("alert_types"),
-    LLMGW_KNOWN("alert_to_webhook_url"), LLMGW_KNOWN("user_api_key_cache_ttl"),
+    LLMGW_KNOWN("alert_to_webhook_url"),
     LLMGW_KNOWN("max_parallel_requests"), LLMGW_KNOWN("global_max_parallel_requests"),
     LLMGW_KNOWN("fail_closed_rate_limit_enforcement"),
     LLMGW_KNOWN("fail_closed_budget_enforcement"), LLMGW_KNOWN("litellm_key_header_name"),

@@ -1,5 +1,7 @@
 #include "llmgw/rpc/call_context.h"
 
+#include <strings.h>
+
 #include "llmgw/common/ids.h"
 #include "llmgw/telemetry/trace_context.h"
 
@@ -10,6 +12,14 @@ std::string ClientMetadata(const grpc::ServerContextBase& ctx, const char* key) 
   auto it = md.find(key);
   if (it == md.end()) return "";
   return std::string(it->second.data(), it->second.size());
+}
+
+std::string BearerToken(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  if (v.size() > 7 && strncasecmp(v.data(), "bearer ", 7) == 0) v.remove_prefix(7);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
 }
 
 CallContext FromServerContext(const grpc::ServerContextBase& ctx) {
@@ -31,6 +41,7 @@ std::unique_ptr<grpc::ClientContext> NewClientContext(const CallContext& call,
   if (!call.request_id.empty()) ctx->AddMetadata(kRequestIdKey, call.request_id);
   if (!call.traceparent.empty()) ctx->AddMetadata(kTraceparentKey, call.traceparent);
   if (!call.tracestate.empty()) ctx->AddMetadata(kTracestateKey, call.tracestate);
+  if (!call.authorization.empty()) ctx->AddMetadata(kAuthorizationKey, call.authorization);
   return ctx;
 }
 

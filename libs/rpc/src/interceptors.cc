@@ -31,6 +31,10 @@ bool IsInfrastructure(const std::string& service) {
          service.rfind("grpc.reflection.", 0) == 0;
 }
 
+// Subscriptions (WatchPrincipals, WatchSystemHealth) live as long as their watcher: they
+// are not work a drain waits for, and their durations would only skew latency metrics.
+bool IsSubscription(const std::string& method) { return method.rfind("Watch", 0) == 0; }
+
 const char* CodeName(grpc::StatusCode code) {
   static const char* kNames[] = {"OK",
                                  "CANCELLED",
@@ -58,7 +62,7 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
   ServerInterceptor(grpc::experimental::ServerRpcInfo* info, std::shared_ptr<RpcMetrics> metrics)
       : info_(info), metrics_(std::move(metrics)), start_(std::chrono::steady_clock::now()) {
     std::tie(service_, method_) = SplitMethod(info->method());
-    counted_ = !IsInfrastructure(service_);
+    counted_ = !IsInfrastructure(service_) && !IsSubscription(method_);
     if (counted_) {
       metrics_->inflight.fetch_add(1, std::memory_order_relaxed);
       metrics_->server_inflight->Add({{"grpc_service", service_}}).Increment();

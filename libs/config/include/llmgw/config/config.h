@@ -78,7 +78,12 @@ struct LitellmSettings {
 };
 
 struct GeneralSettings {
-  std::string master_key;  // a secret
+  std::string master_key;    // a secret
+  std::string database_url;  // a secret (may hold a password); "" = SQLite under data_dir
+  int database_connection_pool_limit = 10;
+  // How long the gateway keeps a resolved key while keymgr's watch stream is connected
+  // (changes arrive on the stream; the TTL only bounds memory).
+  Millis user_api_key_cache_ttl{60'000};
 };
 
 // Where a service listens when it runs as its own target, and how others reach it.

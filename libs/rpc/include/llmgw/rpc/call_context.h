@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace llmgw::rpc {
 
@@ -22,7 +23,14 @@ struct CallContext {
   // traceparent this hop sends downstream (its own span as parent), and tracestate.
   std::string traceparent;
   std::string tracestate;
+  // Sent as `authorization` only on admin calls that act for the client (a secret: never
+  // logged). Empty on the hot path.
+  std::string authorization;
 };
+
+// The key in an `authorization` value: "Bearer sk-..." -> "sk-..." (scheme case-insensitive,
+// surrounding spaces trimmed); a bare key is returned as it is.
+std::string BearerToken(std::string_view authorization);
 
 // Reads the request id and trace context a caller sent. A missing or unusable request id is
 // replaced by a new one; an invalid traceparent starts a new trace.

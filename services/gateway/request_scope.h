@@ -1,0 +1,95 @@
+// Internal to the REST edge: its metrics, the per-request scope (ids, trace, timing,
+// access log) and the error responses every route sends, shared by the inference and
+// admin routes.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "llmgw/common/ids.h"
+#include "llmgw/http/server.h"
+#include "llmgw/rpc/call_context.h"
+#include "llmgw/telemetry/log.h"
+#include "llmgw/telemetry/metrics.h"
+#include "llmgw/telemetry/trace_context.h"
+#include "services/gateway/error_table.h"
+#include "services/gateway/rest_api.h"
+
+namespace llmgw::gateway {
+
+using Clock = std::chrono::steady_clock;
+
+struct RestApi::Metrics {
+  explicit Metrics(prometheus::Registry& r)
+      : requests(prometheus::BuildCounter()
+                     .Name("llmgw_http_requests_total")
+                     .Help("HTTP requests answered by the gateway, by route and status.")
+                     .Register(r)),
+        duration(prometheus::BuildHistogram()
+                     .Name("llmgw_http_request_duration_seconds")
+                     .Help("Time from a request's arrival to its last byte, by route.")
+                     .Register(r)),
+        tokens(prometheus::BuildCounter()
+                   .Name("llmgw_tokens_total")
+                   .Help("Tokens reported by providers, by model group and direction.")
+                   .Register(r)) {}
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Family<prometheus::Counter>& tokens;
+};
+
+// Per request: ids, timing, and the access-log line written when it ends.
+struct RequestScope {
+  std::string route;
+  std::string request_id;
+  telemetry::TraceContext trace;  // this hop's span
+  rpc::CallContext call;          // what goes downstream
+  Clock::time_point start = Clock::now();
+  RestApi::Metrics* metrics = nullptr;
+
+  RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m)
+      : route(std::move(route_name)), metrics(m) {
+    request_id = std::string(r.Header("x-request-id"));
+    if (!IsValidRequestId(request_id)) request_id = NewRequestId();
+    trace = telemetry::ContinueOrStart(r.Header("traceparent"), r.Header("tracestate")).Child();
+    auto downstream = trace.Child();
+    call = {.request_id = request_id,
+            .traceparent = downstream.ToTraceparent(),
+            .tracestate = downstream.tracestate};
+  }
+
+  // Rate-limit headers, once admission has decided.
+  http::HeaderList extra_headers;
+
+  http::HeaderList Headers() const {
+    http::HeaderList h = {{"x-request-id", request_id}, {"traceparent", trace.ToTraceparent()}};
+    h.insert(h.end(), extra_headers.begin(), extra_headers.end());
+    return h;
+  }
+
+  void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
+    metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
+    log::Info("request", {{"request_id", request_id},
+                          {"trace_id", trace.trace_id},
+                          {"route", route},
+                          {"status", status},
+                          {"duration_ms", seconds * 1000},
+                          {"model", model},
+                          {"deployment", deployment}});
+  }
+};
+
+void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
+                  const absl::Status& status, const std::string& model = "");
+void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
+                const ErrorRow& row, const std::string& message);
+
+}  // namespace llmgw::gateway
