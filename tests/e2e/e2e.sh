@@ -40,6 +40,7 @@ model_list:
     litellm_params: {model: mock/m, mock_latency_ms: 5, mock_chunk_delay_ms: 2}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
 llmgw:
+  data_dir: $WORK/data
   grpc_listen: 127.0.0.1:$GRPC_PORT
   shutdown_grace_seconds: 5
   http: {listen: 127.0.0.1:$HTTP_PORT}

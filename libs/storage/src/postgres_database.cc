@@ -96,26 +96,39 @@ class PostgresDatabase final : public Database {
   const std::string& description() const override { return description_; }
 
   absl::Status Transact(const std::function<absl::Status(Transaction&)>& body) override {
-    auto conn = Acquire();
-    if (!conn.ok()) return conn.status();
-    std::unique_ptr<pqxx::connection> c = std::move(*conn);
-    absl::Status status;
-    bool keep = true;
-    try {
-      pqxx::work txn(*c);
-      PgTransaction t(txn);
-      status = body(t);
-      if (status.ok() && t.failed().ok()) {
-        txn.commit();
-      } else if (status.ok()) {
-        status = t.failed();
+    for (int attempt = 0;; ++attempt) {
+      bool reused = false;
+      auto conn = Acquire(reused);
+      if (!conn.ok()) return conn.status();
+      std::unique_ptr<pqxx::connection> c = std::move(*conn);
+      absl::Status status;
+      bool in_doubt = false;
+      try {
+        pqxx::work txn(*c);
+        PgTransaction t(txn);
+        status = body(t);
+        if (status.ok() && t.failed().ok()) {
+          txn.commit();
+        } else if (status.ok()) {
+          status = t.failed();
+        }
+      } catch (const pqxx::in_doubt_error& e) {
+        in_doubt = true;
+        status = FromException(e, "commit");
+      } catch (const std::exception& e) {
+        status = FromException(e, "transaction");
       }
-    } catch (const std::exception& e) {
-      status = FromException(e, "transaction");
+      if (!absl::IsUnavailable(status)) {
+        Release(std::move(c));
+        return status;
+      }
+      Release(nullptr);
+      // A pooled connection that broke (the server restarted) says nothing about the
+      // server now: the others are as stale. Drop them and try once on a fresh one.
+      // Never after an uncertain commit, which might have happened.
+      DropIdle();
+      if (!reused || in_doubt || attempt > 0) return status;
     }
-    if (absl::IsUnavailable(status)) keep = false;
-    Release(keep ? std::move(c) : nullptr);
-    return status;
   }
 
   absl::Status Ping() override {
@@ -123,7 +136,14 @@ class PostgresDatabase final : public Database {
   }
 
  private:
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire() {
+  void DropIdle() {
+    std::lock_guard lock(mu_);
+    open_ -= static_cast<int>(idle_.size());
+    idle_.clear();
+    cv_.notify_all();
+  }
+
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(bool& reused) {
     {
       std::unique_lock lock(mu_);
       bool got = cv_.wait_for(lock, options_.connect_timeout, [&] {
@@ -133,7 +153,10 @@ class PostgresDatabase final : public Database {
       if (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
-        if (c->is_open()) return c;
+        if (c->is_open()) {
+          reused = true;
+          return c;
+        }
         --open_;
       }
       ++open_;  // reserve the slot, connect outside the lock
