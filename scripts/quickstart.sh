@@ -32,6 +32,10 @@ Try it:
     -H "Authorization: Bearer $LLMGW_MASTER_KEY" -H "Content-Type: application/json" \\
     -d '{"model": "mock-gpt", "messages": [{"role": "user", "content": "Hello!"}]}'
 
+Give an app its own key (docs/access-control.md):
+  curl http://127.0.0.1:4000/key/generate -H "Authorization: Bearer $LLMGW_MASTER_KEY" \\
+    -d '{"key_alias": "my-app", "models": ["mock-gpt"], "rpm_limit": 60, "duration": "30d"}'
+
 Stop with Ctrl-C.
 TEXT
 exec build/bin/llmgw serve --config examples/config.yaml --target all
