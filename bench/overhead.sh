@@ -24,7 +24,7 @@ model_list:
   - model_name: bench
     litellm_params: {model: openai/bench, api_base: "$FAKE/v1", api_key: sk-upstream}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
-llmgw: {grpc_listen: "127.0.0.1:$GRPC", http: {listen: "127.0.0.1:$HTTP"}}
+llmgw: {data_dir: "$WORK/data", grpc_listen: "127.0.0.1:$GRPC", http: {listen: "127.0.0.1:$HTTP"}}
 YAML
 LLMGW_LOG_LEVEL=warn start llmgw "$WORK/llmgw.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/config.yaml"
 wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/liveliness"
@@ -33,7 +33,7 @@ cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Write one sentence about the sea."}]}'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer sk-bench-master-key-0123"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
 done = function(summary, latency, requests)
   io.write(string.format("  rps %.0f  p50 %.0f us  p90 %.0f us  p99 %.0f us  errors %d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(90),
@@ -41,12 +41,18 @@ done = function(summary, latency, requests)
     summary.errors.write + summary.errors.timeout))
 end
 LUA
-run() {  # run LABEL URL CONNECTIONS
+# The request path as users configure it: a virtual key with model access, an rpm limit
+# (high enough never to refuse) and a parallel limit, so every request is also admitted.
+LIMITED=$(curl -s "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+  -d '{"key_alias":"bench","models":["bench"],"rpm_limit":100000000,"max_parallel_requests":1000}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+run() {  # run LABEL URL CONNECTIONS KEY
   echo "$1 (c=$3, ${DURATION}s):"
-  wrk -t1 -c"$3" -d"${DURATION}s" -s "$WORK/post.lua" "$2/v1/chat/completions" | grep -E '^  rps'
+  BENCH_KEY=$4 wrk -t1 -c"$3" -d"${DURATION}s" -s "$WORK/post.lua" "$2/v1/chat/completions" | grep -E '^  rps'
 }
-run "direct to fake provider" "$FAKE" 1
-run "through llmgw (all)" "http://127.0.0.1:$HTTP" 1
-run "direct to fake provider" "$FAKE" 32
-run "through llmgw (all)" "http://127.0.0.1:$HTTP" 32
+for c in 1 32; do
+  run "direct to fake provider" "$FAKE" "$c" "$LLMGW_MASTER_KEY"
+  run "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$c" "$LLMGW_MASTER_KEY"
+  run "through llmgw (all), virtual key with rpm + parallel limits" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
+done
 echo "llmgw RSS after the runs: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"

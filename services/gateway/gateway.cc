@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "llmgw/common/routes.h"
 #include "llmgw/providers/tokens.h"
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/status.h"
@@ -59,10 +60,16 @@ void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grp
   ready_.store(true, std::memory_order_release);
 }
 
-void Gateway::Admit(const std::string& key, const rpc::CallContext& call,
+void Gateway::Admit(const std::string& key, const rpc::CallContext& call, std::string route,
                     std::function<void(absl::StatusOr<common::v1::Principal>)> done) {
   if (!ready()) return done(NotReady());
-  authenticator_.Authenticate(key, call, [done = std::move(done)](absl::StatusOr<common::v1::Principal> p) {
+  authenticator_.Authenticate(key, call, [route = std::move(route), done = std::move(done)](
+                                             absl::StatusOr<common::v1::Principal> p) {
+    if (p.ok() && !RouteAllowed(p->allowed_routes(), route)) {
+      return done(MakeError(absl::StatusCode::kPermissionDenied, common::v1::ERROR_KIND_FORBIDDEN,
+                            absl::StrCat("key ", p->key_name(), " may not call ", route,
+                                         " (its allowed_routes do not include it)")));
+    }
     if (p.ok() && p->has_expires_at()) {
       auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
       if (p->expires_at() <= now) {

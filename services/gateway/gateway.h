@@ -59,7 +59,8 @@ class Gateway {
 
   // Resolves the key (expired keys fail here, even when cached); `done` runs once, maybe
   // on this thread.
-  void Admit(const std::string& key, const rpc::CallContext& call,
+  // `route` ("/v1/chat/completions") is checked against the key's allowed_routes.
+  void Admit(const std::string& key, const rpc::CallContext& call, std::string route,
              std::function<void(absl::StatusOr<common::v1::Principal>)> done);
 
   // Applies the principal's model aliases to `request`, checks model access, and, when

@@ -40,7 +40,7 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
              common::v1::ChatCompletionResponse* response) {
     if (gw.draining()) return Finish(rpc::ToGrpcStatus(Draining()));
     auto call = rpc::FromServerContext(*ctx);
-    gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request, response](auto principal) {
+    gw.Admit(KeyOf(*ctx), call, "/v1/chat/completions", [this, &gw, call, request, response](auto principal) {
       if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
       if (absl::Status s = Validate(*request); !s.ok()) return Finish(rpc::ToGrpcStatus(s));
       auto r = std::make_shared<common::v1::ChatCompletionRequest>(*request);
@@ -86,7 +86,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
              const common::v1::ChatCompletionRequest* request) {
     if (gw.draining()) return Finish(rpc::ToGrpcStatus(Draining()));
     auto call = rpc::FromServerContext(*ctx);
-    gw.Admit(KeyOf(*ctx), call, [this, &gw, call, request](auto principal) {
+    gw.Admit(KeyOf(*ctx), call, "/v1/chat/completions", [this, &gw, call, request](auto principal) {
       if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
       if (absl::Status s = Validate(*request); !s.ok()) return Finish(rpc::ToGrpcStatus(s));
       auto r = std::make_shared<common::v1::ChatCompletionRequest>(*request);
@@ -145,7 +145,7 @@ grpc::ServerUnaryReactor* InferenceGrpc::ListModels(grpc::CallbackServerContext*
                                                     v1::ListModelsResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   auto call = rpc::FromServerContext(*ctx);
-  gateway_.Admit(KeyOf(*ctx), call, [this, reactor, response, call](auto principal) {
+  gateway_.Admit(KeyOf(*ctx), call, "/v1/models", [this, reactor, response, call](auto principal) {
     if (!principal.ok()) return reactor->Finish(rpc::ToGrpcStatus(principal.status()));
     gateway_.ListModels(*principal, call, [reactor, response](auto models) {
       if (models.ok()) {

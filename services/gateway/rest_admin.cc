@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -34,7 +35,29 @@ absl::Status BadRequest(std::string_view message) {
                    {.param = param});
 }
 
-absl::Status Bad(const absl::Status& s) { return s.ok() ? s : BadRequest(std::string(s.message())); }
+// LiteLLM admin fields llmgw knows but does not implement: refused by name (never
+// silently dropped), so a script learns at once that the setting would not apply.
+bool KnownUnsupported(std::string_view field) {
+  static const std::set<std::string_view> kFields = {
+      "config", "permissions", "allowed_cache_controls", "guardrails", "enforced_params", "key_type",
+      "budget_id", "organization_id", "send_invite_email", "spend", "temp_budget_increase",
+      "temp_budget_expiry", "budget_limits", "team_member_budget", "team_member_key_duration",
+      "max_budget_in_team", "object_permission", "prompts", "auto_rotate", "rotation_interval"};
+  return kFields.count(field) > 0;
+}
+
+absl::Status Bad(const absl::Status& s) {
+  if (s.ok()) return s;
+  std::string message(s.message());
+  constexpr std::string_view kUnknown = ": unknown field";
+  if (message.size() > kUnknown.size() && message.substr(message.size() - kUnknown.size()) == kUnknown) {
+    std::string field = message.substr(0, message.size() - kUnknown.size());
+    if (KnownUnsupported(field)) {
+      return BadRequest(field + ": a LiteLLM field llmgw does not support yet; remove it (docs/access-control.md)");
+    }
+  }
+  return BadRequest(message);
+}
 
 // What a route needs: its input as a JSON object (the body, or the query string for GET).
 struct Input {

@@ -158,7 +158,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
 void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model) {
   auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/chat/completions", metrics_.get());
   gateway_.Admit(
-      KeyFromHeaders(ex->request()), scope->call,
+      KeyFromHeaders(ex->request()), scope->call, ex->request().path,
       [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
         // Azure-style paths name the model in the URL, which wins over the body.
@@ -217,7 +217,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
 
 void RestApi::HandleModels(std::shared_ptr<http::Exchange> ex) {
   auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/models", metrics_.get());
-  gateway_.Admit(KeyFromHeaders(ex->request()), scope->call,
+  gateway_.Admit(KeyFromHeaders(ex->request()), scope->call, ex->request().path,
                  [this, ex, scope](absl::StatusOr<common::v1::Principal> principal) {
                    if (!principal.ok()) return RespondError(ex, *scope, principal.status());
                    gateway_.ListModels(

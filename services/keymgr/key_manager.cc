@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "llmgw/common/crypto.h"
 #include "llmgw/common/error.h"
+#include "llmgw/common/routes.h"
 #include "services/keymgr/admin_util.h"
 
 namespace llmgw::keymgr {
@@ -160,13 +161,17 @@ void KeyManager::Release(const v1::ReleaseRequest& request) {
   if (!request.lease_id().empty()) counters_.Release(request.lease_id(), request.actual_tokens());
 }
 
-absl::StatusOr<Caller> KeyManager::ResolveCaller(const std::string& presented_key) const {
+absl::StatusOr<Caller> KeyManager::ResolveCaller(const std::string& presented_key, std::string_view route) const {
   if (presented_key.empty()) {
     return Unauthenticated(common::v1::ERROR_KIND_AUTHENTICATION,
                            "missing API key: send 'Authorization: Bearer sk-...'");
   }
   auto p = Authenticate(Sha256Hex(presented_key));
   if (!p.ok()) return p.status();
+  if (!route.empty() && !RouteAllowed(p->allowed_routes(), route)) {
+    return internal::Forbidden(absl::StrCat("key ", p->key_name(), " may not call ", std::string(route),
+                                            " (its allowed_routes do not include it)"));
+  }
   Caller c;
   c.master = p->is_master_key();
   c.role = p->role();

@@ -59,8 +59,9 @@ class KeyManager {
   void Release(const v1::ReleaseRequest& request);
 
   // --- admin ---
-  // `presented_key` is the plain key from the `authorization` metadata.
-  absl::StatusOr<Caller> ResolveCaller(const std::string& presented_key) const;
+  // `presented_key` is the plain key from the `authorization` metadata; `route` is the
+  // admin route the call stands for ("/key/generate"), checked against allowed_routes.
+  absl::StatusOr<Caller> ResolveCaller(const std::string& presented_key, std::string_view route = "") const;
 
   absl::StatusOr<v1::GenerateKeyResponse> GenerateKey(const Caller& c, const v1::GenerateKeyRequest& r);
   absl::StatusOr<v1::Key> UpdateKey(const Caller& c, const v1::UpdateKeyRequest& r);

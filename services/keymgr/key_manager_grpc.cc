@@ -110,12 +110,12 @@ grpc::ServerUnaryReactor* KeyManagerGrpc::Release(grpc::CallbackServerContext* c
 }
 
 template <typename Req, typename Resp, typename Fn>
-grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* ctx, const Req* request,
-                                                   Resp* response, Fn fn) {
+grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* ctx, const char* route,
+                                                   const Req* request, Resp* response, Fn fn) {
   auto* reactor = ctx->DefaultReactor();
   std::string key = rpc::BearerToken(rpc::ClientMetadata(*ctx, rpc::kAuthorizationKey));
-  bool queued = pool_.Submit([this, reactor, key = std::move(key), request, response, fn] {
-    auto caller = logic_.ResolveCaller(key);
+  bool queued = pool_.Submit([this, reactor, route, key = std::move(key), request, response, fn] {
+    auto caller = logic_.ResolveCaller(key, route);
     if (!caller.ok()) return reactor->Finish(rpc::ToGrpcStatus(caller.status()));
     auto r = fn(*caller, *request);
     if (r.ok()) *response = std::move(*r);
@@ -129,31 +129,31 @@ grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* 
   return reactor;
 }
 
-#define LLMGW_KEYMGR_ADMIN_IMPL(Name, Req, Resp, Call)                                                      \
-  grpc::ServerUnaryReactor* KeyManagerGrpc::Name(grpc::CallbackServerContext* ctx, const v1::Req* request, \
-                                                 v1::Resp* response) {                                      \
-    return RunAdmin(ctx, request, response, [this](const Caller& c, const v1::Req& r) { return Call; });   \
+#define LLMGW_KEYMGR_ADMIN_IMPL(Name, Route, Req, Resp, Call)                                                 \
+  grpc::ServerUnaryReactor* KeyManagerGrpc::Name(grpc::CallbackServerContext* ctx, const v1::Req* request,   \
+                                                 v1::Resp* response) {                                        \
+    return RunAdmin(ctx, Route, request, response, [this](const Caller& c, const v1::Req& r) { return Call; }); \
   }
-LLMGW_KEYMGR_ADMIN_IMPL(GenerateKey, GenerateKeyRequest, GenerateKeyResponse, logic_.GenerateKey(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(UpdateKey, UpdateKeyRequest, Key, logic_.UpdateKey(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(GetKey, KeyRef, KeyInfoResponse, logic_.GetKey(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(ListKeys, ListKeysRequest, ListKeysResponse, logic_.ListKeys(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(DeleteKeys, DeleteKeysRequest, DeleteKeysResponse, logic_.DeleteKeys(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(RegenerateKey, RegenerateKeyRequest, GenerateKeyResponse, logic_.RegenerateKey(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(BlockKey, KeyRef, Key, logic_.SetBlocked(c, r, true))
-LLMGW_KEYMGR_ADMIN_IMPL(UnblockKey, KeyRef, Key, logic_.SetBlocked(c, r, false))
-LLMGW_KEYMGR_ADMIN_IMPL(CreateTeam, CreateTeamRequest, Team, logic_.CreateTeam(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(UpdateTeam, UpdateTeamRequest, Team, logic_.UpdateTeam(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(GetTeam, GetTeamRequest, TeamInfoResponse, logic_.GetTeam(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(ListTeams, ListTeamsRequest, ListTeamsResponse, logic_.ListTeams(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(DeleteTeams, DeleteTeamsRequest, DeleteTeamsResponse, logic_.DeleteTeams(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(AddTeamMembers, AddTeamMembersRequest, Team, logic_.AddTeamMembers(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(RemoveTeamMembers, RemoveTeamMembersRequest, Team, logic_.RemoveTeamMembers(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(CreateUser, CreateUserRequest, CreateUserResponse, logic_.CreateUser(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(GetUser, GetUserRequest, UserInfoResponse, logic_.GetUser(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(UpdateUser, UpdateUserRequest, User, logic_.UpdateUser(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(ListUsers, ListUsersRequest, ListUsersResponse, logic_.ListUsers(c, r))
-LLMGW_KEYMGR_ADMIN_IMPL(DeleteUsers, DeleteUsersRequest, DeleteUsersResponse, logic_.DeleteUsers(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(GenerateKey, "/key/generate", GenerateKeyRequest, GenerateKeyResponse, logic_.GenerateKey(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(UpdateKey, "/key/update", UpdateKeyRequest, Key, logic_.UpdateKey(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(GetKey, "/key/info", KeyRef, KeyInfoResponse, logic_.GetKey(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(ListKeys, "/key/list", ListKeysRequest, ListKeysResponse, logic_.ListKeys(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(DeleteKeys, "/key/delete", DeleteKeysRequest, DeleteKeysResponse, logic_.DeleteKeys(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(RegenerateKey, "/key/regenerate", RegenerateKeyRequest, GenerateKeyResponse, logic_.RegenerateKey(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(BlockKey, "/key/block", KeyRef, Key, logic_.SetBlocked(c, r, true))
+LLMGW_KEYMGR_ADMIN_IMPL(UnblockKey, "/key/unblock", KeyRef, Key, logic_.SetBlocked(c, r, false))
+LLMGW_KEYMGR_ADMIN_IMPL(CreateTeam, "/team/new", CreateTeamRequest, Team, logic_.CreateTeam(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(UpdateTeam, "/team/update", UpdateTeamRequest, Team, logic_.UpdateTeam(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(GetTeam, "/team/info", GetTeamRequest, TeamInfoResponse, logic_.GetTeam(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(ListTeams, "/team/list", ListTeamsRequest, ListTeamsResponse, logic_.ListTeams(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(DeleteTeams, "/team/delete", DeleteTeamsRequest, DeleteTeamsResponse, logic_.DeleteTeams(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(AddTeamMembers, "/team/member_add", AddTeamMembersRequest, Team, logic_.AddTeamMembers(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(RemoveTeamMembers, "/team/member_delete", RemoveTeamMembersRequest, Team, logic_.RemoveTeamMembers(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(CreateUser, "/user/new", CreateUserRequest, CreateUserResponse, logic_.CreateUser(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(GetUser, "/user/info", GetUserRequest, UserInfoResponse, logic_.GetUser(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(UpdateUser, "/user/update", UpdateUserRequest, User, logic_.UpdateUser(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(ListUsers, "/user/list", ListUsersRequest, ListUsersResponse, logic_.ListUsers(c, r))
+LLMGW_KEYMGR_ADMIN_IMPL(DeleteUsers, "/user/delete", DeleteUsersRequest, DeleteUsersResponse, logic_.DeleteUsers(c, r))
 #undef LLMGW_KEYMGR_ADMIN_IMPL
 
 }  // namespace llmgw::keymgr

@@ -50,8 +50,10 @@ class KeyManagerGrpc final : public v1::KeyManager::CallbackService {
 #undef LLMGW_KEYMGR_ADMIN_RPC
 
  private:
+  // `route` is the REST route the RPC stands for, for allowed_routes.
   template <typename Req, typename Resp, typename Fn>
-  grpc::ServerUnaryReactor* RunAdmin(grpc::CallbackServerContext* ctx, const Req* request, Resp* response, Fn fn);
+  grpc::ServerUnaryReactor* RunAdmin(grpc::CallbackServerContext* ctx, const char* route, const Req* request,
+                                     Resp* response, Fn fn);
 
   KeyManager& logic_;
   WorkerPool& pool_;

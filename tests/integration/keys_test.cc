@@ -180,6 +180,21 @@ TEST_P(KeysTest, MaxParallelTwoRefusesAThirdStreamUntilOneFinishes) {
   streams[1]->done.get_future().wait();
 }
 
+TEST_P(KeysTest, AllowedRoutesLimitWhatAKeyMayCall) {
+  std::string models_only = NewKey(R"({"allowed_routes":["/v1/models"]})");
+  EXPECT_EQ(Get("/v1/models", models_only).status, 200);
+  auto chat = Post("/v1/chat/completions", Chat("fake-gpt"), models_only);
+  EXPECT_EQ(chat.status, 403);
+  EXPECT_EQ(ErrorCode(chat), "forbidden");
+  EXPECT_THAT(chat.body, HasSubstr("allowed_routes"));
+  // A user's key restricted to LLM routes may not use the admin API, whatever its role.
+  std::string bob = NewUser("bob");
+  std::string llm_only = NewKey(R"({"user_id":"bob","allowed_routes":["llm_api_routes"]})");
+  EXPECT_EQ(Post("/v1/chat/completions", Chat("fake-gpt"), llm_only).status, 200);
+  EXPECT_EQ(Post("/key/generate", "{}", llm_only).status, 403);
+  EXPECT_EQ(Post("/key/generate", "{}", bob).status, 200);
+}
+
 TEST_P(KeysTest, KeysUsersAndTeamsSurviveARestart) {
   std::string key = NewKey(R"({"models":["fake-gpt"],"rpm_limit":100})");
   RestartSuite(kModels, general_);
@@ -252,6 +267,9 @@ TEST_P(KeysTest, BadAdminInputIsA400AndChangesNothing) {
     EXPECT_EQ(ErrorCode(r), "invalid_request") << body;
   }
   EXPECT_EQ(Str(Json(Post("/key/generate", R"({"rpm_limit":"five"})")).at("error").as_object(), "param"), "rpm_limit");
+  auto unsupported = Post("/key/generate", R"({"permissions":{"get_spend_routes":true}})");
+  EXPECT_EQ(unsupported.status, 400);
+  EXPECT_THAT(unsupported.body, HasSubstr("permissions: a LiteLLM field llmgw does not support yet"));
   EXPECT_EQ(Json(Get("/key/list")).at("total_count").as_int64(), before);
   EXPECT_EQ(Get("/key/generate").status, 405);
   EXPECT_EQ(Post("/key/update", R"({"key":"sk-nope-0000000000000000","key_alias":"x"})").status, 404);
