@@ -6,6 +6,7 @@
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/rpc/status.h"
+#include "llmgw/telemetry/log.h"
 
 namespace llmgw::keymgr {
 namespace {
@@ -114,10 +115,20 @@ grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* 
                                                    const Req* request, Resp* response, Fn fn) {
   auto* reactor = ctx->DefaultReactor();
   std::string key = rpc::BearerToken(rpc::ClientMetadata(*ctx, rpc::kAuthorizationKey));
-  bool queued = pool_.Submit([this, reactor, route, key = std::move(key), request, response, fn] {
+  std::string request_id = rpc::ClientMetadata(*ctx, rpc::kRequestIdKey);
+  bool queued = pool_.Submit([this, reactor, route, key = std::move(key), request_id, request, response, fn] {
     auto caller = logic_.ResolveCaller(key, route);
     if (!caller.ok()) return reactor->Finish(rpc::ToGrpcStatus(caller.status()));
     auto r = fn(*caller, *request);
+    // The audit trail: who changed what, never the keys themselves.
+    std::string_view rv(route);
+    if (rv.find("/info") == std::string_view::npos && rv.find("/list") == std::string_view::npos) {
+      log::Info("admin change", {{"route", route},
+                                 {"caller", caller->master ? std::string("master_key") : caller->user_id},
+                                 {"caller_key", caller->token.substr(0, 12)},
+                                 {"outcome", r.ok() ? std::string("ok") : std::string(absl::StatusCodeToString(r.status().code()))},
+                                 {"request_id", request_id}});
+    }
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(rpc::ToGrpcStatus(r.status()));
   });
