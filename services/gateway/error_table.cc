@@ -144,7 +144,24 @@ http::Response ErrorResponse(const absl::Status& status) {
     int64_t secs = detail.retry_after().seconds() + (detail.retry_after().nanos() > 0 ? 1 : 0);
     r.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(secs, 1)));
   }
+  AppendRateLimitHeaders(detail.has_requests() ? &detail.requests() : nullptr,
+                         detail.has_tokens() ? &detail.tokens() : nullptr,
+                         detail.has_parallel_requests() ? &detail.parallel_requests() : nullptr, r.headers);
   return r;
+}
+
+void AppendRateLimitHeaders(const common::v1::RateLimitState* requests, const common::v1::RateLimitState* tokens,
+                            const common::v1::RateLimitState* parallel, http::HeaderList& out) {
+  auto add = [&](const char* kind, const common::v1::RateLimitState* s) {
+    if (s == nullptr || s->limit() <= 0) return;
+    std::string k(kind);
+    out.emplace_back("x-ratelimit-limit-" + k, std::to_string(s->limit()));
+    out.emplace_back("x-ratelimit-remaining-" + k, std::to_string(s->remaining()));
+    out.emplace_back("x-ratelimit-reset-" + k, std::to_string(s->reset().seconds()) + "s");
+  };
+  add("requests", requests);
+  add("tokens", tokens);
+  add("parallel-requests", parallel);
 }
 
 std::string ErrorJson(const absl::Status& status) {

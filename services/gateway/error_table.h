@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "llmgw/common/v1/common.pb.h"
 #include "llmgw/http/message.h"
 
 namespace llmgw::gateway {
@@ -29,6 +30,11 @@ const ErrorRow& HttpRow(int status);
 http::Response ErrorResponse(const absl::Status& status);
 http::Response ErrorResponse(const ErrorRow& row, const std::string& message,
                              const std::string& param = "");
+
+// x-ratelimit-{limit,remaining,reset}-{requests,tokens,parallel-requests} for the states
+// that are set (limit > 0); the same headers on admitted requests and on 429s.
+void AppendRateLimitHeaders(const common::v1::RateLimitState* requests, const common::v1::RateLimitState* tokens,
+                            const common::v1::RateLimitState* parallel, http::HeaderList& out);
 
 // The JSON error object alone, for an error event inside a stream.
 std::string ErrorJson(const absl::Status& status);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "llmgw/common/routes.h"
+#include "services/gateway/error_table.h"
 #include "llmgw/providers/tokens.h"
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/status.h"
@@ -21,14 +22,8 @@ absl::Status NotReady() {
 
 http::HeaderList RateLease::Headers() const {
   http::HeaderList h;
-  auto add = [&](const char* kind, const keymgr::v1::LimitState& s) {
-    if (s.limit() <= 0) return;
-    h.emplace_back(absl::StrCat("x-ratelimit-limit-", kind), std::to_string(s.limit()));
-    h.emplace_back(absl::StrCat("x-ratelimit-remaining-", kind), std::to_string(s.remaining()));
-    h.emplace_back(absl::StrCat("x-ratelimit-reset-", kind), absl::StrCat(s.reset().seconds(), "s"));
-  };
-  if (admitted_.has_requests()) add("requests", admitted_.requests());
-  if (admitted_.has_tokens()) add("tokens", admitted_.tokens());
+  AppendRateLimitHeaders(admitted_.has_requests() ? &admitted_.requests() : nullptr,
+                         admitted_.has_tokens() ? &admitted_.tokens() : nullptr, nullptr, h);
   return h;
 }
 

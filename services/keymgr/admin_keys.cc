@@ -96,7 +96,8 @@ absl::StatusOr<v1::GenerateKeyResponse> KeyManager::GenerateKey(const Caller& c,
       return Invalid(absl::StrCat("team_id: no team '", k.team_id(), "'; create it with /team/new"));
     }
     if (!k.user_id().empty() && !state_.users.count(k.user_id())) {
-      // LiteLLM creates the user a key names; so do we (admins only, as internal_user).
+      // LiteLLM creates the user a key names; so do we, for admins, as an internal_user.
+      if (!c.IsAdmin()) return Invalid(absl::StrCat("user_id: no user '", k.user_id(), "'"));
       m.users.push_back({NewInternalUser(k.user_id(), ""), true});
     }
   }

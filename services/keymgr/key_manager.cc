@@ -136,8 +136,7 @@ absl::StatusOr<v1::AdmitResponse> KeyManager::Admit(const v1::AdmitRequest& requ
   auto lease = std::chrono::milliseconds(TimeUtil::DurationToMilliseconds(request.lease()));
   if (lease <= std::chrono::milliseconds::zero()) lease = std::chrono::minutes(10);
   Admission a = counters_.TryAcquire(checks, std::max<int64_t>(0, request.estimated_tokens()), lease);
-  auto view = [](const LimitView& v, v1::LimitState* s) {
-    if (v.limit < 0) return;
+  auto view = [](const LimitView& v, common::v1::RateLimitState* s) {
     s->set_limit(v.limit);
     s->set_remaining(v.remaining);
     s->mutable_reset()->set_seconds(v.reset.count());
@@ -146,14 +145,23 @@ absl::StatusOr<v1::AdmitResponse> KeyManager::Admit(const v1::AdmitRequest& requ
     const char* unit = a.refused_limit == "max_parallel_requests" ? "parallel requests"
                        : a.refused_limit == "tpm_limit"             ? "tokens per minute"
                                                                     : "requests per minute";
-    return MakeError(absl::StatusCode::kResourceExhausted, common::v1::ERROR_KIND_RATE_LIMITED,
-                     absl::StrCat("rate limit exceeded for ", a.refused_scope, ": ", a.refused_limit, " is ",
-                                  a.refused_value, " ", unit, "; retry in ", a.retry_after.count(), "s"),
-                     {.retry_after = a.retry_after});
+    absl::Status st = MakeError(absl::StatusCode::kResourceExhausted, common::v1::ERROR_KIND_RATE_LIMITED,
+                                absl::StrCat("rate limit exceeded for ", a.refused_scope, ": ", a.refused_limit,
+                                             " is ", a.refused_value, " ", unit, "; retry in ",
+                                             a.retry_after.count(), "s"),
+                                {.retry_after = a.retry_after});
+    common::v1::ErrorDetail d = GetErrorDetail(st);
+    if (a.requests.limit >= 0) view(a.requests, d.mutable_requests());
+    if (a.tokens.limit >= 0) view(a.tokens, d.mutable_tokens());
+    if (a.refused_limit == "max_parallel_requests") {
+      view({a.refused_value, 0, a.retry_after}, d.mutable_parallel_requests());
+    }
+    SetErrorDetail(st, d);
+    return st;
   }
   out.set_lease_id(a.lease_id);
-  view(a.requests, out.mutable_requests());
-  view(a.tokens, out.mutable_tokens());
+  if (a.requests.limit >= 0) view(a.requests, out.mutable_requests());
+  if (a.tokens.limit >= 0) view(a.tokens, out.mutable_tokens());
   return out;
 }
 

@@ -199,6 +199,18 @@ TEST_P(KeyManagerTest, WhileTheStoreIsDownKeysWorkAndWritesAreUnavailable) {
   EXPECT_THAT(Generate(Master()).status(), IsOk());
 }
 
+TEST_P(KeyManagerTest, AnAdminNamingAnUnknownUserCreatesItAsAnInternalUser) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto gen, Generate(Master(), "", [](v1::Key& k) { k.set_user_id("carol"); }));
+  v1::GetUserRequest get;
+  get.set_user_id("carol");
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto info, km_->GetUser(Master(), get));
+  EXPECT_EQ(info.user_info().user_role(), common::v1::ROLE_INTERNAL_USER);
+  ASSERT_EQ(info.keys_size(), 1);
+  EXPECT_EQ(info.keys(0).token(), gen.info().token());
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto p, km_->Authenticate(gen.info().token()));
+  EXPECT_EQ(p.role(), common::v1::ROLE_INTERNAL_USER);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, KeyManagerTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          testing::BackendTestName);
 

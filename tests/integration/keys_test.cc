@@ -150,6 +150,9 @@ TEST_P(KeysTest, RpmLimitFiveRefusesTheSixthRequestInTheMinuteWithRetryAfter) {
   EXPECT_GE(retry, 1);
   EXPECT_LE(retry, 60);
   EXPECT_THAT(sixth.body, HasSubstr("rpm_limit is 5"));
+  EXPECT_EQ(http::FindHeader(sixth.headers, "x-ratelimit-limit-requests"), "5");
+  EXPECT_EQ(http::FindHeader(sixth.headers, "x-ratelimit-remaining-requests"), "0");
+  EXPECT_EQ(http::FindHeader(sixth.headers, "x-ratelimit-reset-requests"), std::to_string(retry) + "s");
 }
 
 TEST_P(KeysTest, MaxParallelTwoRefusesAThirdStreamUntilOneFinishes) {
@@ -174,6 +177,8 @@ TEST_P(KeysTest, MaxParallelTwoRefusesAThirdStreamUntilOneFinishes) {
   EXPECT_EQ(third.status, 429);
   EXPECT_THAT(third.body, HasSubstr("max_parallel_requests is 2"));
   EXPECT_EQ(http::FindHeader(third.headers, "retry-after"), "1");
+  EXPECT_EQ(http::FindHeader(third.headers, "x-ratelimit-limit-parallel-requests"), "2");
+  EXPECT_EQ(http::FindHeader(third.headers, "x-ratelimit-remaining-parallel-requests"), "0");
   streams[0]->done.get_future().wait();
   EXPECT_TRUE(WaitFor([&] { return Post("/v1/chat/completions", Chat("fake-gpt"), key).status == 200; },
                       std::chrono::seconds(2)));

@@ -274,7 +274,9 @@ boost::json::value StructValueToJson(const pb::Value& v) {
 boost::json::value MessageValue(const pb::Message& m) {
   const std::string& type = m.GetDescriptor()->full_name();
   if (type == kMoney) {
-    return static_cast<double>(static_cast<const common::v1::Money&>(m).micros()) / 1e6;
+    int64_t micros = static_cast<const common::v1::Money&>(m).micros();
+    if (micros % 1'000'000 == 0) return micros / 1'000'000;  // 100, not 1E2
+    return static_cast<double>(micros) / 1e6;
   }
   if (type == kTimestamp) {
     return boost::json::string(pb::util::TimeUtil::ToString(static_cast<const pb::Timestamp&>(m)));

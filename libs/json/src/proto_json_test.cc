@@ -55,6 +55,8 @@ TEST(ProtoJsonTest, WritesEveryFieldWithNullsAndRoundTrips) {
   EXPECT_TRUE(o.at("tpm_limit").is_null());
   EXPECT_TRUE(o.at("user_id").is_null());
   EXPECT_DOUBLE_EQ(o.at("max_budget").as_double(), 1.25);
+  key.mutable_max_budget()->set_micros(100'000'000);
+  EXPECT_EQ(ToJson(key).at("max_budget").as_int64(), 100);  // whole dollars print as 100
   EXPECT_TRUE(o.at("soft_budget").is_null());
   EXPECT_TRUE(o.at("models").as_array().empty());
   EXPECT_EQ(o.at("aliases").as_object().at("gpt-4").as_string(), "gpt-4o");
