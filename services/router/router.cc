@@ -31,18 +31,9 @@ providers::Provider& ProviderSet::For(const std::string& name) const {
   return it == by_name.end() ? *unsupported : *it->second;
 }
 
-MicroUsd CostOf(const config::Deployment& d, const common::v1::Usage& usage) {
-  auto in = d.params.input_cost_per_token ? d.params.input_cost_per_token
-                                          : d.info.input_cost_per_token;
-  auto out = d.params.output_cost_per_token ? d.params.output_cost_per_token
-                                            : d.info.output_cost_per_token;
-  return CostMicros(usage.prompt_tokens(), in.value_or(0)) +
-         CostMicros(usage.completion_tokens(), out.value_or(0));
-}
-
 Router::Router(std::shared_ptr<const config::Config> config, ProviderSet providers,
                std::function<double()> uniform)
-    : config_(config), registry_(config), providers_(std::move(providers)),
+    : config_(config), registry_(config), prices_(*config), providers_(std::move(providers)),
       uniform_(std::move(uniform)) {}
 
 bool Router::Admit() {
@@ -100,7 +91,7 @@ std::shared_ptr<providers::CallHandle> Router::RouteChat(
               if (!r.ok()) return done(r.status());
               v1::RouteChatResponse out;
               *info.mutable_usage() = r->usage();
-              info.mutable_cost()->set_micros(CostOf(*d, r->usage()));
+              info.mutable_cost()->set_micros(pricing::CostOf(prices_.ForDeployment(d->id), r->usage()));
               *info.mutable_upstream_latency() = Since(start);
               *out.mutable_completion() = std::move(*r);
               *out.mutable_dispatch() = std::move(info);
@@ -140,7 +131,7 @@ std::shared_ptr<providers::CallHandle> Router::StreamChat(const v1::RouteChatReq
                    .on_done =
                        [this, d, st](absl::Status status) {
                          Release();
-                         st->info.mutable_cost()->set_micros(CostOf(*d, st->info.usage()));
+                         st->info.mutable_cost()->set_micros(pricing::CostOf(prices_.ForDeployment(d->id), st->info.usage()));
                          *st->info.mutable_upstream_latency() = Since(st->start);
                          auto on_done = std::move(st->sink.on_done);
                          st->sink = {};

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "llmgw/pricing/price_table.h"
 #include "llmgw/providers/provider.h"
 #include "llmgw/router/v1/router.pb.h"
 #include "services/router/model_registry.h"
@@ -54,12 +55,10 @@ class Router {
 
   std::shared_ptr<const config::Config> config_;
   ModelRegistry registry_;
+  pricing::PriceTable prices_;
   ProviderSet providers_;
   std::function<double()> uniform_;
   std::atomic<int64_t> in_flight_{0};
 };
-
-// Cost of `usage` at the deployment's prices (litellm_params first, then model_info).
-MicroUsd CostOf(const config::Deployment& d, const common::v1::Usage& usage);
 
 }  // namespace llmgw::router
