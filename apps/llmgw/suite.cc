@@ -21,6 +21,7 @@
 #include "services/health/health_aggregator.h"
 #include "services/keymgr/key_manager_grpc.h"
 #include "services/router/router_grpc.h"
+#include "llmgw/pricing/price_table.h"
 #include "services/spend/spend_grpc.h"
 
 namespace llmgw::app {
@@ -45,6 +46,11 @@ struct Suite::Parts {
   std::unique_ptr<router::Router> router;
   std::unique_ptr<router::RouterGrpc> router_grpc;
   // spend
+  std::unique_ptr<pricing::PriceTable> prices;
+  std::unique_ptr<spend::SqlLedgerStore> ledger;
+  std::unique_ptr<spend::LedgerWriter> ledger_writer;
+  std::unique_ptr<spend::SpendService> spend;
+  std::unique_ptr<WorkerPool> query_pool;
   std::unique_ptr<spend::SpendGrpc> spend_grpc;
   // health
   std::unique_ptr<health::HealthAggregator> aggregator;
@@ -62,8 +68,9 @@ struct Suite::Parts {
 
 namespace {
 
-// keymgr's store: general_settings.database_url, else a SQLite file under data_dir.
-absl::StatusOr<std::unique_ptr<keymgr::SqlKeyStore>> OpenKeyStore(const config::Config& config) {
+// A service's SQL store: general_settings.database_url (shared; each service has its own
+// tables and migrations), else its own SQLite file under data_dir.
+absl::StatusOr<std::unique_ptr<storage::Database>> OpenStore(const config::Config& config, const char* file) {
   std::string url = config.general_settings.database_url;
   if (url.empty()) {
     std::error_code ec;
@@ -72,9 +79,13 @@ absl::StatusOr<std::unique_ptr<keymgr::SqlKeyStore>> OpenKeyStore(const config::
       return absl::FailedPreconditionError(
           absl::StrCat("llmgw.data_dir: cannot create '", config.llmgw.data_dir, "': ", ec.message()));
     }
-    url = "sqlite://" + (std::filesystem::path(config.llmgw.data_dir) / "keymgr.db").string();
+    url = "sqlite://" + (std::filesystem::path(config.llmgw.data_dir) / file).string();
   }
-  auto db = storage::OpenDatabase(url, {.pool_size = config.general_settings.database_connection_pool_limit});
+  return storage::OpenDatabase(url, {.pool_size = config.general_settings.database_connection_pool_limit});
+}
+
+absl::StatusOr<std::unique_ptr<keymgr::SqlKeyStore>> OpenKeyStore(const config::Config& config) {
+  auto db = OpenStore(config, "keymgr.db");
   if (!db.ok()) return db.status();
   std::string where = (*db)->description();
   auto store = keymgr::SqlKeyStore::Create(std::move(*db));
@@ -124,10 +135,15 @@ Suite::Suite(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Suite::~Suite() {
   if (parts_->http) parts_->http->Stop();
-  if (parts_->gateway) parts_->gateway->Stop();
+  if (parts_->gateway) {
+    parts_->gateway->DrainSettles(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    parts_->gateway->Stop();
+  }
   if (parts_->host) parts_->host->Shutdown(std::chrono::system_clock::now());
   // Admin work still queued runs to its end while the services it calls into exist.
   parts_->admin_pool.reset();
+  parts_->query_pool.reset();
+  if (parts_->ledger_writer) parts_->ledger_writer->Flush();
 }
 
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config::Config> config,
@@ -173,7 +189,30 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     names.push_back(router::kRouterServiceName);
   }
   if (p->Has(Target::kSpend)) {
-    p->spend_grpc = std::make_unique<spend::SpendGrpc>();
+    auto db = OpenStore(*config, "spend.db");
+    if (!db.ok()) return db.status();
+    std::string where = (*db)->description();
+    auto ledger = spend::SqlLedgerStore::Create(std::move(*db));
+    if (!ledger.ok()) {
+      return absl::Status(ledger.status().code(), absl::StrCat("spend store ", where, ": ", ledger.status().message()));
+    }
+    p->ledger = std::move(*ledger);
+    auto writer = spend::LedgerWriter::Create(
+        *p->ledger, {.spool_path = (std::filesystem::path(l.data_dir) / "spend.spool").string()});
+    if (!writer.ok()) return absl::Status(writer.status().code(), absl::StrCat("spend spool replay: ", writer.status().message()));
+    p->ledger_writer = std::move(*writer);
+    p->prices = std::make_unique<pricing::PriceTable>(*config);
+    for (const auto& id : p->prices->Unpriced()) {
+      log::Warn("deployment has no price: its calls cost 0 and no budget limits them", {{"deployment", id}});
+    }
+    auto svc = spend::SpendService::Create(
+        {.max_end_user_budget = config->litellm_settings.max_end_user_budget.value_or(-1)}, *p->prices, *p->ledger,
+        *p->ledger_writer, Clock::Real());
+    if (!svc.ok()) return absl::Status(svc.status().code(), absl::StrCat("spend: rebuilding budgets: ", svc.status().message()));
+    p->spend = std::move(*svc);
+    p->query_pool = std::make_unique<WorkerPool>(2, 256);
+    log::Info("spend store ready", {{"store", where}});
+    p->spend_grpc = std::make_unique<spend::SpendGrpc>(*p->spend, *p->ledger, *p->query_pool);
     services.push_back(p->spend_grpc.get());
     names.push_back(spend::kSpendServiceName);
   }
@@ -223,7 +262,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->aggregator->SetTargets(std::move(targets));
   }
   if (p->gateway) {
-    p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router));
+    p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));
     p->rest = std::make_unique<gateway::RestApi>(*p->gateway, p->registry);
     auto* rest = p->rest.get();
     auto http = http::Server::Start(
@@ -264,7 +303,10 @@ bool Suite::Drain(std::chrono::milliseconds grace) {
   log::Info("draining", {{"grace_ms", static_cast<int64_t>(grace.count())}});
   bool clean = true;
   if (p.http) clean = p.http->WaitIdle(deadline) && clean;
+  // Settles leave after the responses: wait for them before the services stop.
+  if (p.gateway) clean = p.gateway->DrainSettles(deadline) && clean;
   clean = p.host->WaitIdle(deadline) && clean;
+  if (p.ledger_writer) p.ledger_writer->Flush();  // every row committed or spooled
   if (p.gateway) p.gateway->Stop();
   // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
   p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));

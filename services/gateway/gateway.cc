@@ -46,9 +46,12 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config)
     : config_(std::move(config)),
       authenticator_({.watched_ttl = config_->general_settings.user_api_key_cache_ttl,
                       .unwatched_ttl = config_->llmgw.auth_cache_ttl,
-                      .rpc_timeout = config_->llmgw.rpc_timeout}) {}
+                      .rpc_timeout = config_->llmgw.rpc_timeout}),
+      spend_client_(config_->llmgw.rpc_timeout, config_->litellm_settings.max_end_user_budget.has_value()) {}
 
-void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router) {
+void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
+                      std::shared_ptr<grpc::Channel> spend) {
+  spend_client_.Connect(spend::v1::SpendService::NewStub(std::move(spend)));
   keymgr_ = keymgr::v1::KeyManager::NewStub(std::move(keymgr));
   authenticator_.Connect(keymgr_);
   router_ = router::v1::Router::NewStub(std::move(router));

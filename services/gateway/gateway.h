@@ -15,6 +15,7 @@
 #include "llmgw/keymgr/v1/keymgr.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
 #include "services/gateway/authenticator.h"
+#include "services/gateway/billing.h"
 #include "services/gateway/router_stream.h"
 
 namespace llmgw::gateway {
@@ -49,7 +50,8 @@ class Gateway {
   explicit Gateway(std::shared_ptr<const config::Config> config);
 
   // Wires the services; until then every request is answered 503.
-  void Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router);
+  void Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
+               std::shared_ptr<grpc::Channel> spend);
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
   void BeginDrain() { draining_.store(true); }
@@ -70,12 +72,24 @@ class Gateway {
                  const rpc::CallContext& call, std::chrono::milliseconds lifetime,
                  std::function<void(absl::StatusOr<std::shared_ptr<RateLease>>)> done);
 
+  // After Authorize: reserves the worst case against the budgets that apply (429
+  // budget_exceeded when one would be passed) and opens the request's Bill, which
+  // settles its ledger row when the request ends.
+  void OpenBill(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
+                const rpc::CallContext& call, std::chrono::milliseconds lifetime,
+                std::function<void(absl::StatusOr<std::shared_ptr<Bill>>)> done) {
+    spend_client_.Open(principal, request, call, lifetime, std::move(done));
+  }
+  // Waits for settles still on their way to spend (SIGTERM); true when none is left.
+  bool DrainSettles(std::chrono::steady_clock::time_point deadline) { return spend_client_.Drain(deadline); }
+
   // PERMISSION_DENIED unless `principal` may call `model`.
   static absl::Status CheckModelAccess(const common::v1::Principal& principal,
                                        const std::string& model);
 
-  // keymgr, for the admin API.
+  // keymgr and spend, for the admin API.
   keymgr::v1::KeyManager::Stub& keymgr() { return *keymgr_; }
+  spend::v1::SpendService::Stub& spend() { return spend_client_.stub(); }
 
   // Non-streaming chat through the router. Returns the context so the caller can cancel.
   std::shared_ptr<grpc::ClientContext> Complete(
@@ -99,6 +113,7 @@ class Gateway {
   Authenticator authenticator_;
   std::shared_ptr<keymgr::v1::KeyManager::Stub> keymgr_;
   std::unique_ptr<router::v1::Router::Stub> router_;
+  SpendClient spend_client_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
 };

@@ -48,12 +48,20 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
       gw.Authorize(*p, *r, call, gw.config().llmgw.request_timeout, [this, &gw, call, r, p, response](auto lease) {
         if (!lease.ok()) return Finish(rpc::ToGrpcStatus(lease.status()));
         std::shared_ptr<RateLease> held = *lease;
-        auto upstream = gw.Complete(*p, *r, call, [this, response, held](auto res) {
-          if (held) held->Finish(res.ok() ? res->dispatch().usage().total_tokens() : 0);
-          if (res.ok()) *response = std::move(*res->mutable_completion());
-          Finish(rpc::ToGrpcStatus(res.status()));
+        gw.OpenBill(*p, *r, call, gw.config().llmgw.request_timeout, [this, &gw, call, r, p, response, held](auto bill) {
+          if (!bill.ok()) {
+            if (held) held->Finish(0);
+            return Finish(rpc::ToGrpcStatus(bill.status()));
+          }
+          std::shared_ptr<Bill> b = *bill;
+          auto upstream = gw.Complete(*p, *r, call, [this, response, held, b](auto res) {
+            if (held) held->Finish(res.ok() ? res->dispatch().usage().total_tokens() : 0);
+            b->Settle(res.ok() ? res->dispatch() : router::v1::DispatchInfo(), res.status());
+            if (res.ok()) *response = std::move(*res->mutable_completion());
+            Finish(rpc::ToGrpcStatus(res.status()));
+          });
+          latch_.Arm([upstream] { upstream->TryCancel(); });
         });
-        latch_.Arm([upstream] { upstream->TryCancel(); });
       });
     });
   }
@@ -72,12 +80,14 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
     StreamReactor* reactor;
     bool include_usage;
     std::shared_ptr<RateLease> lease;
+    std::shared_ptr<Bill> bill;
     void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
       if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage) return next();
       reactor->Send(std::move(chunk), std::move(next));
     }
     void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
       if (lease) lease->Finish(info.usage().total_tokens());
+      bill->Settle(info, status);
       reactor->Finish(rpc::ToGrpcStatus(status));
     }
   };
@@ -94,12 +104,20 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
       auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
       gw.Authorize(*p, *r, call, gw.config().llmgw.max_stream_duration, [this, &gw, call, r, p](auto lease) {
         if (!lease.ok()) return Finish(rpc::ToGrpcStatus(lease.status()));
-        auto relay = std::make_shared<Relay>();
-        relay->reactor = this;
-        relay->include_usage = r->stream_options().include_usage();
-        relay->lease = *lease;
-        auto control = gw.Stream(*p, std::move(*r), call, relay);
-        latch_.Arm([control] { control->Cancel(); });
+        std::shared_ptr<RateLease> held = *lease;
+        gw.OpenBill(*p, *r, call, gw.config().llmgw.max_stream_duration, [this, &gw, call, r, p, held](auto bill) {
+          if (!bill.ok()) {
+            if (held) held->Finish(0);
+            return Finish(rpc::ToGrpcStatus(bill.status()));
+          }
+          auto relay = std::make_shared<Relay>();
+          relay->reactor = this;
+          relay->include_usage = r->stream_options().include_usage();
+          relay->lease = held;
+          relay->bill = *bill;
+          auto control = gw.Stream(*p, std::move(*r), call, relay);
+          latch_.Arm([control] { control->Cancel(); });
+        });
       });
     });
   }

@@ -107,23 +107,63 @@ struct Route {
       run;
 };
 
+// Adds spend's view (`spend`, `budget_reset_at`) to an object keymgr returned. If spend
+// cannot answer, the object goes out without them (null) rather than not at all.
+using Then = std::function<void(boost::json::value, std::function<void(boost::json::value)>)>;
+Then WithSpend(Gateway& gw, const std::shared_ptr<RequestScope>& scope, common::v1::Scope kind, const char* object,
+               const char* id_field) {
+  return [&gw, scope, kind, object, id_field](boost::json::value v, std::function<void(boost::json::value)> done) {
+    boost::json::object* o = v.if_object();
+    if (o != nullptr && object[0]) {
+      boost::json::value* inner = o->if_contains(object);
+      o = inner ? inner->if_object() : nullptr;
+    }
+    if (o == nullptr) return done(std::move(v));
+    auto req = std::make_shared<spend::v1::GetSpendRequest>();
+    req->set_scope(kind);
+    auto str = [&](const char* f) {
+      auto* x = o->if_contains(f);
+      return x && x->is_string() ? std::string(x->as_string()) : std::string();
+    };
+    req->set_id(str(id_field));
+    req->set_budget_duration(str("budget_duration"));
+    auto resp = std::make_shared<spend::v1::GetSpendResponse>();
+    std::shared_ptr<grpc::ClientContext> ctx = rpc::NewClientContext(scope->call, gw.config().llmgw.rpc_timeout);
+    auto shared = std::make_shared<boost::json::value>(std::move(v));
+    gw.spend().async()->GetSpend(ctx.get(), req.get(), resp.get(),
+                                 [req, resp, ctx, shared, object, done = std::move(done)](grpc::Status s) {
+                                   boost::json::object& target = object[0] ? shared->as_object().at(object).as_object()
+                                                                           : shared->as_object();
+                                   boost::json::object view = json::ToJson(*resp);
+                                   target["spend"] = s.ok() ? view["spend"] : nullptr;
+                                   target["budget_reset_at"] = s.ok() ? view["budget_reset_at"] : nullptr;
+                                   done(std::move(*shared));
+                                 });
+  };
+}
+
 template <typename Req, typename Resp>
 void CallKeymgr(Gateway& gw, const std::shared_ptr<http::Exchange>& ex, const std::shared_ptr<RequestScope>& scope,
                 std::shared_ptr<Req> req,
                 void (Async::*method)(grpc::ClientContext*, const Req*, Resp*, std::function<void(grpc::Status)>),
-                std::function<boost::json::value(const Resp&)> render) {
+                std::function<boost::json::value(const Resp&)> render, Then then = nullptr) {
   auto resp = std::make_shared<Resp>();
   rpc::CallContext call = scope->call;
   call.authorization = "Bearer " + KeyFromHeaders(ex->request());
   std::shared_ptr<grpc::ClientContext> ctx = rpc::NewClientContext(call, gw.config().llmgw.rpc_timeout);
-  (gw.keymgr().async()->*method)(ctx.get(), req.get(), resp.get(),
-                                 [ex, scope, req, resp, ctx, render = std::move(render)](grpc::Status s) {
-                                   if (!s.ok()) return RespondError(ex, *scope, rpc::FromGrpcStatus(s));
-                                   http::Response r{.body = boost::json::serialize(render(*resp))};
-                                   r.headers = scope->Headers();
-                                   scope->Done(200);
-                                   ex->Respond(std::move(r));
-                                 });
+  (gw.keymgr().async()->*method)(
+      ctx.get(), req.get(), resp.get(),
+      [ex, scope, req, resp, ctx, render = std::move(render), then = std::move(then)](grpc::Status s) {
+        if (!s.ok()) return RespondError(ex, *scope, rpc::FromGrpcStatus(s));
+        auto send = [ex, scope](boost::json::value v) {
+          http::Response r{.body = boost::json::serialize(v)};
+          r.headers = scope->Headers();
+          scope->Done(200);
+          ex->Respond(std::move(r));
+        };
+        if (then) return then(render(*resp), send);
+        send(render(*resp));
+      });
 }
 
 template <typename M>
@@ -167,7 +207,8 @@ const std::map<std::string, Route>& Routes() {
       {"/key/info", {"GET", LLMGW_ROUTE({
          auto req = std::make_shared<v1::KeyRef>();
          LLMGW_FAIL_IF(Fill(in.obj, *req, {}, nullptr, true));
-         CallKeymgr<v1::KeyRef, v1::KeyInfoResponse>(gw, ex, scope, req, &Async::GetKey, AsJson<v1::KeyInfoResponse>);
+         CallKeymgr<v1::KeyRef, v1::KeyInfoResponse>(gw, ex, scope, req, &Async::GetKey, AsJson<v1::KeyInfoResponse>,
+                                                     WithSpend(gw, scope, common::v1::SCOPE_KEY, "info", "token"));
        })}},
       {"/key/list", {"GET", LLMGW_ROUTE({
          auto req = std::make_shared<v1::ListKeysRequest>();
@@ -225,7 +266,8 @@ const std::map<std::string, Route>& Routes() {
          auto req = std::make_shared<v1::GetTeamRequest>();
          LLMGW_FAIL_IF(Fill(in.obj, *req, {}, nullptr, true));
          CallKeymgr<v1::GetTeamRequest, v1::TeamInfoResponse>(gw, ex, scope, req, &Async::GetTeam,
-                                                              AsJson<v1::TeamInfoResponse>);
+                                                              AsJson<v1::TeamInfoResponse>,
+                                                              WithSpend(gw, scope, common::v1::SCOPE_TEAM, "team_info", "team_id"));
        })}},
       {"/team/list", {"GET", LLMGW_ROUTE({
          auto req = std::make_shared<v1::ListTeamsRequest>();
@@ -305,7 +347,8 @@ const std::map<std::string, Route>& Routes() {
          auto req = std::make_shared<v1::GetUserRequest>();
          LLMGW_FAIL_IF(Fill(in.obj, *req, {}, nullptr, true));
          CallKeymgr<v1::GetUserRequest, v1::UserInfoResponse>(gw, ex, scope, req, &Async::GetUser,
-                                                              AsJson<v1::UserInfoResponse>);
+                                                              AsJson<v1::UserInfoResponse>,
+                                                              WithSpend(gw, scope, common::v1::SCOPE_USER, "user_info", "user_id"));
        })}},
       {"/user/update", {"POST", LLMGW_ROUTE({
          auto req = std::make_shared<v1::UpdateUserRequest>();

@@ -12,6 +12,7 @@
 #include "llmgw/common/ids.h"
 #include "llmgw/http/sse.h"
 #include "llmgw/providers/openai_json.h"
+#include "llmgw/providers/tokens.h"
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/trace_context.h"
@@ -43,9 +44,9 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
  public:
   SseRelay(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
            bool include_usage, std::string model, RestApi::Metrics& metrics,
-           std::shared_ptr<RateLease> lease)
+           std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill)
       : ex_(std::move(ex)), scope_(std::move(scope)), include_usage_(include_usage),
-        model_(std::move(model)), metrics_(metrics), lease_(std::move(lease)) {}
+        model_(std::move(model)), metrics_(metrics), lease_(std::move(lease)), bill_(std::move(bill)) {}
 
   void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
 
@@ -55,6 +56,10 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
       return;
     }
     Begin();
+    for (const auto& c : chunk.choices()) {
+      if (c.delta().has_text()) relayed_tokens_ += providers::EstimateTextTokens(c.delta().text());
+      for (const auto& t : c.delta().tool_calls()) relayed_tokens_ += providers::EstimateTextTokens(t.function().arguments());
+    }
     auto self = shared_from_this();
     ex_->Write(http::SseData(providers::ChatChunkToJson(chunk, include_usage_)),
                [self, next = std::move(next)](bool ok) {
@@ -66,6 +71,8 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
     CountTokens(metrics_, model_, info.usage());
     if (lease_) lease_->Finish(info.usage().total_tokens());  // the slot frees as the stream ends
+    // A client that left mid-stream is billed what was relayed to it (estimated).
+    bill_->Settle(info, status, relayed_tokens_);
     if (!started_ && !status.ok()) {
       if (status.code() == absl::StatusCode::kCancelled && ex_->cancelled()) {
         scope_->Done(499, model_, info.deployment_id());
@@ -102,6 +109,8 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   std::string model_;
   RestApi::Metrics& metrics_;
   std::shared_ptr<RateLease> lease_;
+  std::shared_ptr<Bill> bill_;
+  int64_t relayed_tokens_ = 0;
   std::shared_ptr<StreamControl> control_;
   bool started_ = false;
 };
@@ -141,6 +150,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
     return method_is("GET") ? HandleModels(ex) : not_allowed("/v1/models");
   }
   if (HandleAdmin(ex)) return;
+  if (HandleSpend(ex)) return;
   if (path == "/health/liveliness" || path == "/health/liveness") {
     // Process only: answers while the process can run its event loop.
     ex->Respond({.body = "\"I'm alive!\""});
@@ -169,24 +179,33 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
         const auto& l = gateway_.config().llmgw;
         auto lifetime = request->stream() ? l.max_stream_duration : l.request_timeout;
         auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
-        gateway_.Authorize(*p, *request, scope->call, lifetime,
-                           [this, ex, scope, p, request](absl::StatusOr<std::shared_ptr<RateLease>> lease) {
-                             if (!lease.ok()) return RespondError(ex, *scope, lease.status(), request->model());
-                             Dispatch(ex, scope, *p, std::move(*request), std::move(*lease));
-                           });
+        gateway_.Authorize(
+            *p, *request, scope->call, lifetime,
+            [this, ex, scope, p, request, lifetime](absl::StatusOr<std::shared_ptr<RateLease>> lease) {
+              if (!lease.ok()) return RespondError(ex, *scope, lease.status(), request->model());
+              std::shared_ptr<RateLease> held = std::move(*lease);
+              gateway_.OpenBill(*p, *request, scope->call, lifetime,
+                                [this, ex, scope, p, request, held](absl::StatusOr<std::shared_ptr<Bill>> bill) {
+                                  if (!bill.ok()) {
+                                    if (held) held->Finish(0);
+                                    return RespondError(ex, *scope, bill.status(), request->model());
+                                  }
+                                  Dispatch(ex, scope, *p, std::move(*request), held, std::move(*bill));
+                                });
+            });
       });
 }
 
 void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
                        const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
-                       std::shared_ptr<RateLease> lease) {
+                       std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill) {
   std::string model = request.model();
   if (lease) {
     for (auto& h : lease->Headers()) scope->extra_headers.push_back(std::move(h));
   }
   if (request.stream()) {
     bool include_usage = request.stream_options().include_usage();
-    auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_, lease);
+    auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_, lease, bill);
     auto control = gateway_.Stream(principal, std::move(request), scope->call, relay);
     relay->SetControl(control);
     ex->OnCancel([control] { control->Cancel(); });
@@ -194,8 +213,9 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
   }
   auto ctx = gateway_.Complete(
       principal, std::move(request), scope->call,
-      [this, ex, scope, model, lease](absl::StatusOr<router::v1::RouteChatResponse> r) {
+      [this, ex, scope, model, lease, bill](absl::StatusOr<router::v1::RouteChatResponse> r) {
         if (lease) lease->Finish(r.ok() ? r->dispatch().usage().total_tokens() : 0);
+        bill->Settle(r.ok() ? r->dispatch() : router::v1::DispatchInfo(), r.status());
         if (!r.ok()) {
           if (r.status().code() == absl::StatusCode::kCancelled && ex->cancelled()) {
             scope->Done(499, model);

@@ -32,10 +32,12 @@ class RestApi {
   void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model);
   void Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
                 const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
-                std::shared_ptr<RateLease> lease);
+                std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill);
   void HandleModels(std::shared_ptr<http::Exchange> ex);
   // The admin API (/key/*, /team/*, /user/*): false when `ex` is not one of its routes.
   bool HandleAdmin(const std::shared_ptr<http::Exchange>& ex);
+  // /spend/logs and /global/spend/report: false when `ex` is neither.
+  bool HandleSpend(const std::shared_ptr<http::Exchange>& ex);
 
   Gateway& gateway_;
   prometheus::Registry& registry_;

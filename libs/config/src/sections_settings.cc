@@ -66,7 +66,12 @@ const Field<LitellmSettings> kLitellm[] = {
     LLMGW_KNOWN("service_callback"), LLMGW_KNOWN("service_callbacks"),
     LLMGW_KNOWN("max_budget"), LLMGW_KNOWN("budget_duration"), LLMGW_KNOWN("timezone"),
     LLMGW_KNOWN("max_internal_user_budget"), LLMGW_KNOWN("internal_user_budget_duration"),
-    LLMGW_KNOWN("max_end_user_budget"), LLMGW_KNOWN("default_key_generate_params"),
+    {"max_end_user_budget", "USD", "none", ">= 0",
+     "Lifetime budget of each end user (the request's `user` field); past it, that user's requests get 429 budget_exceeded.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadNumber(v, p, c, 0, true, 1e12)) o.max_end_user_budget = MicroUsdFromUsd(*x);
+     }},
+    LLMGW_KNOWN("default_key_generate_params"),
     LLMGW_KNOWN("upperbound_key_generate_params"), LLMGW_KNOWN("default_team_settings"),
     LLMGW_KNOWN("set_verbose"), LLMGW_KNOWN("json_logs"), LLMGW_KNOWN("turn_off_message_logging"),
     LLMGW_KNOWN("redact_user_api_key_info"), LLMGW_KNOWN("modify_params"),

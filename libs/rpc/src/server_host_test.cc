@@ -26,7 +26,8 @@ class HoldingSpend final : public spend::v1::SpendService::CallbackService {
   grpc::ServerUnaryReactor* Reserve(grpc::CallbackServerContext* ctx,
                                     const spend::v1::ReserveRequest* req,
                                     spend::v1::ReserveResponse* resp) override {
-    resp->set_reservation_id(req->request_id() + ":" + ClientMetadata(*ctx, kRequestIdKey));
+    // 42 says both the request and the x-request-id metadata arrived.
+    resp->set_max_output_tokens(req->request_id() == "r" && ClientMetadata(*ctx, kRequestIdKey) == "req-1" ? 42 : -1);
     auto* reactor = ctx->DefaultReactor();
     std::lock_guard lock(mu_);
     held_.push_back(reactor);
@@ -124,7 +125,7 @@ TEST_F(ServerHostTest, CountsInFlightRpcsButNotHealthChecks) {
   spend_.ReleaseAll();
   ASSERT_TRUE(testing::WaitFor([&] { return done.load(); }));
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(resp.reservation_id(), "r:req-1");  // the request id travelled as metadata
+  EXPECT_EQ(resp.max_output_tokens(), 42);  // the request id travelled as metadata
   EXPECT_TRUE(host_->WaitIdle(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
   std::string metrics = telemetry::RenderMetrics(registry_);
   EXPECT_THAT(metrics, ::testing::HasSubstr(

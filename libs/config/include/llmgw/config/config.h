@@ -75,6 +75,8 @@ struct RouterSettings {
 
 struct LitellmSettings {
   std::optional<Millis> request_timeout;
+  // Budget of every end user (the request's `user` field), lifetime; nullopt: none.
+  std::optional<MicroUsd> max_end_user_budget;
 };
 
 struct GeneralSettings {

@@ -13,6 +13,9 @@ namespace llmgw::providers {
 
 int64_t EstimateTextTokens(std::string_view text);
 int64_t EstimatePromptTokens(const common::v1::ChatCompletionRequest& request);
+// An upper bound on the prompt's tokens whatever the tokenizer (one per byte): what a
+// budget reservation assumes, so actual spend can never pass it.
+int64_t MaxPromptTokens(const common::v1::ChatCompletionRequest& request);
 
 // Splits text into the pieces a streaming mock sends: each word with its leading space.
 std::vector<std::string> SplitIntoTokens(std::string_view text);

@@ -1,0 +1,133 @@
+#include "services/gateway/billing.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "llmgw/providers/tokens.h"
+#include "llmgw/rpc/status.h"
+#include "llmgw/telemetry/log.h"
+
+namespace llmgw::gateway {
+
+using google::protobuf::util::TimeUtil;
+
+namespace {
+constexpr int kMaxAttempts = 12;  // 0.1 s doubling to 5 s: about two minutes in all
+}
+
+Bill::~Bill() {
+  if (!settled_.load()) Settle({}, absl::UnknownError("not dispatched"));
+}
+
+void Bill::Settle(const router::v1::DispatchInfo& info, const absl::Status& status, int64_t relayed) {
+  if (settled_.exchange(true)) return;
+  spend::v1::SettleRequest r = std::move(base_);
+  r.set_deployment_id(info.deployment_id());
+  r.set_provider(info.provider());
+  *r.mutable_end_time() = TimeUtil::GetCurrentTime();
+  *r.mutable_usage() = info.usage();
+  if (status.ok()) {
+    r.set_status("success");
+    *r.mutable_cost() = info.cost();
+  } else if (info.usage().total_tokens() > 0) {
+    r.set_status(absl::IsCancelled(status) ? "cancelled" : "failure");
+    *r.mutable_cost() = info.cost();
+  } else {
+    r.set_status(absl::IsCancelled(status) ? "cancelled" : "failure");
+    // No usage from the provider: bill what was relayed (prompt and the chunks sent), as
+    // an estimate spend prices; a request that failed before any output costs nothing.
+    if (relayed > 0) {
+      r.mutable_usage()->set_completion_tokens(relayed);
+      r.mutable_usage()->set_total_tokens(r.usage().prompt_tokens() + relayed);
+    } else {
+      r.mutable_usage()->Clear();
+      r.mutable_cost()->set_micros(0);
+    }
+  }
+  client_.Send(std::move(r));
+}
+
+SpendClient::~SpendClient() { Drain(std::chrono::steady_clock::now() + std::chrono::seconds(5)); }
+
+void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
+                       const rpc::CallContext& call, std::chrono::milliseconds lifetime,
+                       std::function<void(absl::StatusOr<std::shared_ptr<Bill>>)> done) {
+  spend::v1::SettleRequest base;
+  base.set_request_id(call.request_id);
+  *base.mutable_principal() = principal;
+  base.set_model_group(request.model());
+  base.set_end_user(request.user());
+  *base.mutable_start_time() = TimeUtil::GetCurrentTime();
+  base.mutable_usage()->set_prompt_tokens(providers::EstimatePromptTokens(request));
+  bool budgeted = principal.budgets_size() > 0 || (end_user_budgets_ && !request.user().empty());
+  if (!budgeted || stub_ == nullptr) return done(std::make_shared<Bill>(*this, std::move(base)));
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    spend::v1::ReserveRequest request;
+    spend::v1::ReserveResponse response;
+  };
+  auto c = std::make_shared<Call>();
+  c->ctx = rpc::NewClientContext(call, rpc_timeout_);
+  c->request.set_request_id(call.request_id);
+  *c->request.mutable_principal() = principal;
+  c->request.set_model_group(request.model());
+  c->request.set_end_user(request.user());
+  c->request.set_prompt_tokens(providers::MaxPromptTokens(request));
+  bool has_max = request.has_max_completion_tokens() || request.has_max_tokens();
+  c->request.set_max_output_tokens(request.has_max_completion_tokens() ? request.max_completion_tokens()
+                                   : request.has_max_tokens()          ? request.max_tokens()
+                                                                       : 0);
+  *c->request.mutable_ttl() = TimeUtil::MillisecondsToDuration((lifetime + std::chrono::seconds(30)).count());
+  stub_->async()->Reserve(c->ctx.get(), &c->request, &c->response,
+                          [this, c, &request, has_max, base = std::move(base), done = std::move(done)](grpc::Status s) mutable {
+                            if (!s.ok()) return done(rpc::FromGrpcStatus(s));
+                            // The reservation assumed this many output tokens: hold the request to it.
+                            if (!has_max && c->response.max_output_tokens() > 0) {
+                              request.set_max_tokens(c->response.max_output_tokens());
+                            }
+                            done(std::make_shared<Bill>(*this, std::move(base)));
+                          });
+}
+
+void SpendClient::Send(spend::v1::SettleRequest request) {
+  if (stub_ == nullptr) return;
+  pending_.fetch_add(1);
+  Attempt(std::make_shared<spend::v1::SettleRequest>(std::move(request)), 0);
+}
+
+void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleRequest> request, int attempt) {
+  struct Call {
+    grpc::ClientContext ctx;
+    spend::v1::SettleResponse response;
+  };
+  auto c = std::make_shared<Call>();
+  c->ctx.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
+  stub_->async()->Settle(&c->ctx, request.get(), &c->response, [this, c, request, attempt](grpc::Status s) {
+    bool retry = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                 s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                 s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+    if (!s.ok() && retry && attempt + 1 < kMaxAttempts) {
+      auto delay = std::min(std::chrono::milliseconds(100) * (1 << attempt), std::chrono::milliseconds(5000));
+      if (retries_.Schedule(delay, [this, request, attempt] { Attempt(request, attempt + 1); }) != 0) return;
+    }
+    if (!s.ok()) {
+      log::Error("settle lost: spend did not take it", {{"request_id", request->request_id()},
+                                                        {"error", s.error_message()},
+                                                        {"attempts", static_cast<int64_t>(attempt + 1)}});
+    }
+    Done();
+  });
+}
+
+void SpendClient::Done() {
+  if (pending_.fetch_sub(1) == 1) {
+    std::lock_guard lock(mu_);
+    idle_.notify_all();
+  }
+}
+
+bool SpendClient::Drain(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return idle_.wait_until(lock, deadline, [&] { return pending_.load() == 0; });
+}
+
+}  // namespace llmgw::gateway

@@ -1,0 +1,82 @@
+// The gateway's side of spend: a reservation before dispatch when a budget applies, and a
+// settle after every dispatched request (its ledger row). Settles leave the response path
+// at once and are retried with backoff while spend is unreachable; Drain waits for them,
+// so a SIGTERM loses none that spend could still take.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "llmgw/common/timer_thread.h"
+#include "llmgw/common/v1/inference.pb.h"
+#include "llmgw/router/v1/router.pb.h"
+#include "llmgw/rpc/call_context.h"
+#include "llmgw/spend/v1/spend.grpc.pb.h"
+
+namespace llmgw::gateway {
+
+class SpendClient;
+
+// One dispatched request's bill. Settle it once with what the router reported; if it is
+// dropped unsettled (an error before any usage), it settles as a failure at zero cost,
+// which also frees its reservation.
+class Bill {
+ public:
+  Bill(SpendClient& client, spend::v1::SettleRequest base) : client_(client), base_(std::move(base)) {}
+  ~Bill();
+  Bill(const Bill&) = delete;
+  Bill& operator=(const Bill&) = delete;
+
+  // `info` from the router; `status` the request's outcome. A stream the client left
+  // has no usage from the provider: `relayed_completion_tokens` (an estimate of what was
+  // sent) is billed, priced by spend.
+  void Settle(const router::v1::DispatchInfo& info, const absl::Status& status,
+              int64_t relayed_completion_tokens = 0);
+
+ private:
+  SpendClient& client_;
+  spend::v1::SettleRequest base_;
+  std::atomic<bool> settled_{false};
+};
+
+class SpendClient {
+ public:
+  SpendClient(std::chrono::milliseconds rpc_timeout, bool end_user_budgets)
+      : rpc_timeout_(rpc_timeout), end_user_budgets_(end_user_budgets) {}
+  ~SpendClient();
+
+  void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub) { stub_ = std::move(stub); }
+  spend::v1::SpendService::Stub& stub() { return *stub_; }
+
+  // Reserves the worst case when a budget applies (caps `request`'s max_tokens at what
+  // the reservation assumed, if it had none), then gives the request's Bill.
+  // RESOURCE_EXHAUSTED (BUDGET_EXCEEDED) when a budget would be passed.
+  void Open(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
+            const rpc::CallContext& call, std::chrono::milliseconds lifetime,
+            std::function<void(absl::StatusOr<std::shared_ptr<Bill>>)> done);
+
+  // Sends a settle, retrying while spend is unreachable (up to ~2 minutes).
+  void Send(spend::v1::SettleRequest request);
+  // Waits until every settle sent so far is acknowledged (or `deadline`); true if so.
+  bool Drain(std::chrono::steady_clock::time_point deadline);
+  int64_t pending() const { return pending_.load(); }
+
+ private:
+  void Attempt(std::shared_ptr<spend::v1::SettleRequest> request, int attempt);
+  void Done();
+
+  std::chrono::milliseconds rpc_timeout_;
+  bool end_user_budgets_;
+  std::shared_ptr<spend::v1::SpendService::Stub> stub_;
+  TimerThread retries_;
+  std::atomic<int64_t> pending_{0};
+  std::mutex mu_;
+  std::condition_variable idle_;
+};
+
+}  // namespace llmgw::gateway
