@@ -70,15 +70,20 @@ namespace {
 
 // A service's SQL store: general_settings.database_url (shared; each service has its own
 // tables and migrations), else its own SQLite file under data_dir.
+absl::Status MakeDataDir(const config::Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.llmgw.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("llmgw.data_dir: cannot create '", config.llmgw.data_dir, "': ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<storage::Database>> OpenStore(const config::Config& config, const char* file) {
   std::string url = config.general_settings.database_url;
   if (url.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.llmgw.data_dir, ec);
-    if (ec) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("llmgw.data_dir: cannot create '", config.llmgw.data_dir, "': ", ec.message()));
-    }
+    if (auto s = MakeDataDir(config); !s.ok()) return s;
     url = "sqlite://" + (std::filesystem::path(config.llmgw.data_dir) / file).string();
   }
   return storage::OpenDatabase(url, {.pool_size = config.general_settings.database_connection_pool_limit});
@@ -197,6 +202,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
       return absl::Status(ledger.status().code(), absl::StrCat("spend store ", where, ": ", ledger.status().message()));
     }
     p->ledger = std::move(*ledger);
+    if (auto s = MakeDataDir(*config); !s.ok()) return s;  // the spool lives there, whatever the store
     auto writer = spend::LedgerWriter::Create(
         *p->ledger, {.spool_path = (std::filesystem::path(l.data_dir) / "spend.spool").string()});
     if (!writer.ok()) return absl::Status(writer.status().code(), absl::StrCat("spend spool replay: ", writer.status().message()));

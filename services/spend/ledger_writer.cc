@@ -190,7 +190,8 @@ void LedgerWriter::Run() {
         } else {
           log::Error("spend ledger rows could be neither committed nor spooled",
                      {{"error", std::string(spooled.message())}, {"rows", static_cast<int64_t>(entries.size())}});
-          s = spooled;
+          // Retryable: the settles come back (the gateway retries) and may find either up.
+          s = absl::UnavailableError(absl::StrCat("ledger unavailable: ", s.message(), "; spool: ", spooled.message()));
         }
       }
       for (auto& b : batch) b.second(s);
