@@ -1,6 +1,8 @@
 // Budgets and the ledger end to end through the gateway, on SQLite and on PostgreSQL:
 // concurrent requests never pass a budget, every success has one ledger row, no
 // reservation is left behind, and the reports add up.
+#include <grpcpp/create_channel.h>
+
 #include <boost/json.hpp>
 #include <future>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "libs/storage/testing/test_database.h"
 #include "llmgw/json/proto_json.h"
+#include "llmgw/spend/v1/spend.grpc.pb.h"
 #include "llmgw/testing/wait.h"
 #include "suite_fixture.h"
 
@@ -27,6 +30,10 @@ constexpr char kModels[] = R"(
     litellm_params: {model: openai/priced, api_base: "$FAKE", api_key: os.environ/KEY,
                      input_cost_per_token: 0.0005, output_cost_per_token: 0.001,
                      extra_headers: {x-fake-text: "a b c d e", x-fake-latency-ms: "20"}}
+  - model_name: slow
+    litellm_params: {model: openai/slow, api_base: "$FAKE", api_key: os.environ/KEY,
+                     input_cost_per_token: 0.0005, output_cost_per_token: 0.001,
+                     extra_headers: {x-fake-chunk-delay-ms: "100", x-fake-text: "one two three four five six seven eight nine ten"}}
 )";
 constexpr char kChat[] = R"({"model":"priced","messages":[{"role":"user","content":"hi"}],"max_tokens":5})";
 
@@ -84,6 +91,19 @@ class BudgetsTest : public SuiteTest, public ::testing::WithParamInterface<Backe
     return info.as_object().at("spend").to_number<double>();
   }
 
+  int64_t Reserved(common::v1::Scope scope, const std::string& id) {
+    auto stub = spend::v1::SpendService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(suite_->grpc_port()), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    spend::v1::GetSpendRequest req;
+    req.set_scope(scope);
+    req.set_id(id);
+    spend::v1::GetSpendResponse resp;
+    EXPECT_TRUE(stub->GetSpend(&ctx, req, &resp).ok());
+    return resp.reserved().micros();
+  }
+
   int64_t LedgerRows(const std::string& query) {
     auto r = Get("/spend/logs?" + query + "&page_size=500");
     EXPECT_EQ(r.status, 200) << r.body;
@@ -111,9 +131,10 @@ TEST_P(BudgetsTest, TenTimesNConcurrentRequestsOnAKeyThatFitsNNeverPassItsBudget
   std::string hash = std::string(Parse(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
   WaitForRows("api_key=" + hash, ok);
   EXPECT_LE(SpendOf("/key/info?key=" + key), 0.05 + 1e-9);
-  // Nothing stays reserved: once the burst is over the key's remaining room is usable.
   auto info = Parse(Get("/key/info?key=" + key).body);
   EXPECT_NEAR(info.as_object().at("info").as_object().at("spend").to_number<double>(), ok * 0.009, 1e-9);
+  // No reservation is left behind.
+  EXPECT_EQ(Reserved(common::v1::SCOPE_KEY, hash), 0);
 }
 
 TEST_P(BudgetsTest, ATeamBudgetSharedByTwoKeysHoldsToo) {
@@ -127,6 +148,7 @@ TEST_P(BudgetsTest, ATeamBudgetSharedByTwoKeysHoldsToo) {
   EXPECT_GE(ok, 1);
   WaitForRows("team_id=search", ok);
   EXPECT_LE(SpendOf("/team/info?team_id=search"), 0.036 + 1e-9);
+  EXPECT_EQ(Reserved(common::v1::SCOPE_TEAM, "search"), 0);
   auto refused = Post("/v1/chat/completions", kChat, a);
   EXPECT_EQ(refused.status, 429);
   EXPECT_THAT(refused.body, HasSubstr("\"type\":\"budget_exceeded\""));
@@ -159,6 +181,41 @@ TEST_P(BudgetsTest, EveryResponseCarriesItsCostAndTheReportsAddUp) {
   EXPECT_EQ(logs[0].as_object().at("prompt_tokens").as_int64() + logs[0].as_object().at("completion_tokens").as_int64(),
             logs[0].as_object().at("total_tokens").as_int64());
   EXPECT_EQ(Get("/spend/logs?start_date=yesterday").status, 400);
+}
+
+TEST_P(BudgetsTest, AClientThatLeavesAStreamIsBilledForWhatWasRelayed) {
+  // No max_tokens and no max_output_tokens for "slow": the worst case assumes 4,096 output
+  // tokens ($4.10), so the budget must hold that.
+  std::string key = NewKey(R"({"max_budget":10})");
+  std::promise<void> first_chunk, done;
+  std::atomic<bool> got{false};
+  http::ClientRequest req{.url = Url("/v1/chat/completions"),
+                          .body = R"({"model":"slow","stream":true,"messages":[{"role":"user","content":"hi"}]})"};
+  req.headers = {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"},
+                 {"x-request-id", "leaver-1"}};
+  auto call = client_->Start(std::move(req), {.on_head = [](int, const http::HeaderList&) {},
+                                              .on_data = [&](std::string_view d) {
+                                                if (d.find("one") != std::string_view::npos && !got.exchange(true)) {
+                                                  first_chunk.set_value();
+                                                }
+                                              },
+                                              .on_done = [&](absl::Status) {
+                                                if (!got.exchange(true)) first_chunk.set_value();  // never hang
+                                                done.set_value();
+                                              }});
+  first_chunk.get_future().wait();
+  call->Cancel();  // the client leaves after the first words
+  done.get_future().wait();
+  WaitForRows("request_id=leaver-1", 1);
+  auto logs = Parse(Get("/spend/logs?request_id=leaver-1").body).as_array();
+  ASSERT_EQ(logs.size(), 1u);
+  const auto& row = logs[0].as_object();
+  EXPECT_EQ(std::string(row.at("status").as_string()), "cancelled");
+  EXPECT_GT(row.at("completion_tokens").as_int64(), 0);
+  EXPECT_LT(row.at("completion_tokens").as_int64(), 10);
+  EXPECT_GT(row.at("spend").to_number<double>(), 0);
+  std::string hash = std::string(Parse(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
+  EXPECT_EQ(Reserved(common::v1::SCOPE_KEY, hash), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BudgetsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
