@@ -1,5 +1,6 @@
 #include "apps/llmgw/suite.h"
 
+#include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
 #include <filesystem>
@@ -51,6 +52,7 @@ struct Suite::Parts {
   std::unique_ptr<spend::LedgerWriter> ledger_writer;
   std::unique_ptr<spend::SpendService> spend;
   std::unique_ptr<WorkerPool> query_pool;
+  std::unique_ptr<http::Client> webhook_client;
   std::unique_ptr<spend::SpendGrpc> spend_grpc;
   // health
   std::unique_ptr<health::HealthAggregator> aggregator;
@@ -100,6 +102,37 @@ absl::StatusOr<std::unique_ptr<keymgr::SqlKeyStore>> OpenKeyStore(const config::
   }
   log::Info("keymgr store ready", {{"store", where}});
   return store;
+}
+
+// A soft budget reached: counted (by scope kind: key, user, team, end_user) and, when a
+// webhook is configured, POSTed as JSON (best effort; failures are logged).
+std::function<void(const spend::SoftBudgetAlert&)> SoftBudgetNotifier(prometheus::Registry& registry,
+                                                                       http::Client* client, std::string url) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("llmgw_soft_budget_alerts_total")
+                     .Help("Soft budgets reached (once per budget period), by scope kind.")
+                     .Register(registry);
+  return [&family, client, url](const spend::SoftBudgetAlert& a) {
+    family.Add({{"scope", a.scope.substr(0, a.scope.find(':'))}}).Increment();
+    if (client == nullptr) return;
+    std::string body = "{\"type\":\"soft_budget_reached\",\"scope\":\"";
+    log::AppendJsonEscaped(body, a.scope);
+    body += "\",\"label\":\"";
+    log::AppendJsonEscaped(body, a.label);
+    body += absl::StrCat("\",\"spend_usd\":", static_cast<double>(a.spend) / 1e6,
+                         ",\"soft_budget_usd\":", static_cast<double>(a.soft_budget) / 1e6,
+                         ",\"period_start\":", a.period.start, ",\"period_end\":",
+                         a.period.lifetime() ? std::string("null") : std::to_string(a.period.end), "}");
+    http::ClientRequest req{.method = "POST", .url = url, .body = std::move(body), .timeout = std::chrono::seconds(10)};
+    req.headers.emplace_back("Content-Type", "application/json");
+    client->Start(std::move(req), {.on_head = [](int status, const http::HeaderList&) {
+                                     if (status >= 300) log::Warn("soft budget webhook refused", {{"status", status}});
+                                   },
+                                   .on_data = [](std::string_view) {},
+                                   .on_done = [](absl::Status s) {
+                                     if (!s.ok()) log::Warn("soft budget webhook failed", {{"error", std::string(s.message())}});
+                                   }});
+  };
 }
 
 keymgr::ModelCatalog CatalogOf(const config::Config& config) {
@@ -211,9 +244,15 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     for (const auto& id : p->prices->Unpriced()) {
       log::Warn("deployment has no price: its calls cost 0 and no budget limits them", {{"deployment", id}});
     }
+    if (!l.soft_budget_webhook_url.empty()) {
+      auto client = http::Client::Create({.max_in_flight = 64});
+      if (!client.ok()) return client.status();
+      p->webhook_client = std::move(*client);
+    }
     auto svc = spend::SpendService::Create(
-        {.max_end_user_budget = config->litellm_settings.max_end_user_budget.value_or(-1)}, *p->prices, *p->ledger,
-        *p->ledger_writer, Clock::Real());
+        {.max_end_user_budget = config->litellm_settings.max_end_user_budget.value_or(-1),
+         .on_soft_budget = SoftBudgetNotifier(p->registry, p->webhook_client.get(), l.soft_budget_webhook_url)},
+        *p->prices, *p->ledger, *p->ledger_writer, Clock::Real());
     if (!svc.ok()) return absl::Status(svc.status().code(), absl::StrCat("spend: rebuilding budgets: ", svc.status().message()));
     p->spend = std::move(*svc);
     p->query_pool = std::make_unique<WorkerPool>(2, 256);

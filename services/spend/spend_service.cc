@@ -132,6 +132,7 @@ void SpendService::Settle(const v1::SettleRequest& r, std::function<void(absl::S
     log::Warn("soft budget reached", {{"scope", a.scope}, {"label", a.label},
                                       {"spend_usd", static_cast<double>(a.spend) / 1e6},
                                       {"soft_budget_usd", static_cast<double>(a.soft_budget) / 1e6}});
+    if (options_.on_soft_budget) options_.on_soft_budget(a);
   }
   v1::SettleResponse resp;
   resp.set_applied(applied);

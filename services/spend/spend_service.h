@@ -22,6 +22,9 @@ struct SpendOptions {
   std::string end_user_budget_duration;
   // Output tokens a reservation assumes when neither the request nor the model says.
   int64_t default_max_output_tokens = 4096;
+  // Runs (after the log line) for each soft budget first reached in its period: metrics,
+  // the webhook. Must not block.
+  std::function<void(const SoftBudgetAlert&)> on_soft_budget;
 };
 
 class SpendService {

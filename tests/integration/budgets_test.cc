@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "libs/storage/testing/test_database.h"
+#include "llmgw/http/server.h"
 #include "llmgw/json/proto_json.h"
 #include "llmgw/spend/v1/spend.grpc.pb.h"
 #include "llmgw/testing/wait.h"
@@ -216,6 +217,35 @@ TEST_P(BudgetsTest, AClientThatLeavesAStreamIsBilledForWhatWasRelayed) {
   EXPECT_GT(row.at("spend").to_number<double>(), 0);
   std::string hash = std::string(Parse(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
   EXPECT_EQ(Reserved(common::v1::SCOPE_KEY, hash), 0);
+}
+
+TEST_P(BudgetsTest, ASoftBudgetAlertsOncePerPeriodByLogMetricAndWebhook) {
+  std::mutex mu;
+  std::vector<std::string> hooks;
+  auto receiver = http::Server::Start({}, [&](std::shared_ptr<http::Exchange> ex) {
+    {
+      std::lock_guard lock(mu);
+      hooks.push_back(ex->request().body);
+    }
+    ex->Respond({.body = "{}"});
+  });
+  ASSERT_TRUE(receiver.ok());
+  RestartSuite(kModels, general_, "  soft_budget_webhook_url: http://127.0.0.1:" + std::to_string((*receiver)->port()) + "/hook\n");
+  std::string key = NewKey(R"({"soft_budget":0.015})");
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(Post("/v1/chat/completions", kChat, key).status, 200);  // $0.009 each
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mu);
+    return !hooks.empty();
+  }));
+  WaitForRows("", 4);
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(hooks.size(), 1u);  // once in the period, though three settles were over it
+    EXPECT_THAT(hooks[0], HasSubstr("\"type\":\"soft_budget_reached\""));
+    EXPECT_THAT(hooks[0], HasSubstr("\"soft_budget_usd\":0.015"));
+  }
+  EXPECT_THAT(Get("/metrics", "").body, HasSubstr("llmgw_soft_budget_alerts_total{scope=\"key\"} 1"));
+  (*receiver)->Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BudgetsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),

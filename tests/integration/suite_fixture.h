@@ -30,7 +30,7 @@ class SuiteTest : public ::testing::Test {
   // `http_yaml` extends llmgw.http; `general_yaml` extends general_settings (e.g. a
   // database_url). Stores live in a fresh data_dir per test.
   void StartSuite(const std::string& model_list_yaml, const std::string& http_yaml = "",
-                  const std::string& general_yaml = "") {
+                  const std::string& general_yaml = "", const std::string& llmgw_yaml = "") {
     if (data_dir_.empty()) {
       char tmpl[] = "/tmp/llmgw_suite_XXXXXX";
       ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -41,7 +41,7 @@ class SuiteTest : public ::testing::Test {
     fake_ = std::move(*fake);
     std::string base = "http://127.0.0.1:" + std::to_string(fake_->port()) + "/v1";
     std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + general_yaml + "}\n" +
-                       "llmgw:\n  data_dir: " + data_dir_ + "\n  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
+                       "llmgw:\n  data_dir: " + data_dir_ + "\n" + llmgw_yaml + "  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
                        http_yaml + "}\n" + "model_list:\n" + model_list_yaml;
     size_t pos;
     while ((pos = yaml.find("$FAKE")) != std::string::npos) yaml.replace(pos, 5, base);
@@ -65,11 +65,12 @@ class SuiteTest : public ::testing::Test {
   }
 
   // Stops the suite and starts it again on the same stores (a process restart).
-  void RestartSuite(const std::string& model_list_yaml, const std::string& general_yaml = "") {
+  void RestartSuite(const std::string& model_list_yaml, const std::string& general_yaml = "",
+                    const std::string& llmgw_yaml = "") {
     client_.reset();
     suite_.reset();
     fake_.reset();
-    StartSuite(model_list_yaml, "", general_yaml);
+    StartSuite(model_list_yaml, "", general_yaml, llmgw_yaml);
   }
 
   std::string Url(const std::string& path) const {

@@ -94,6 +94,17 @@ const Field<L> kLlmgw[] = {
        }
        o.data_dir = *s;
      }},
+    {"soft_budget_webhook_url", "URL", "none", "http:// or https://",
+     "Where spend POSTs a JSON event (type soft_budget_reached, scope, spend, soft_budget, period) the first time a soft_budget is reached in its period. The event is also a log line and a metric.",
+     [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
+       auto s = ReadString(v, p, c);
+       if (!s) return;
+       if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0) {
+         c.Error(v, p, "must start with http:// or https://");
+         return;
+       }
+       o.soft_budget_webhook_url = *s;
+     }},
     {"grpc_listen", "host:port", "127.0.0.1:50051", "",
      "The gRPC port: every service's API, health and reflection under `--target all`, the "
      "gateway's inference API in split mode.",

@@ -119,6 +119,8 @@ struct LlmgwSettings {
   Millis shutdown_grace{20'000};
   Millis auth_cache_ttl{1'000};
   int64_t max_upstream_requests = 10'000;
+  // POSTed a JSON event when a soft budget is first reached in a period; "" for none.
+  std::string soft_budget_webhook_url;
 };
 
 struct Sla {
