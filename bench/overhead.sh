@@ -42,9 +42,10 @@ done = function(summary, latency, requests)
 end
 LUA
 # The request path as users configure it: a virtual key with model access, an rpm limit
-# (high enough never to refuse) and a parallel limit, so every request is also admitted.
+# (high enough never to refuse), a parallel limit and a budget, so every request is also
+# admitted by keymgr and reserved and settled by spend.
 LIMITED=$(curl -s "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
-  -d '{"key_alias":"bench","models":["bench"],"rpm_limit":100000000,"max_parallel_requests":1000}' |
+  -d '{"key_alias":"bench","models":["bench"],"rpm_limit":100000000,"max_parallel_requests":1000,"max_budget":1000000}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 run() {  # run LABEL URL CONNECTIONS KEY
   echo "$1 (c=$3, ${DURATION}s):"
@@ -53,6 +54,6 @@ run() {  # run LABEL URL CONNECTIONS KEY
 for c in 1 32; do
   run "direct to fake provider" "$FAKE" "$c" "$LLMGW_MASTER_KEY"
   run "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$c" "$LLMGW_MASTER_KEY"
-  run "through llmgw (all), virtual key with rpm + parallel limits" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
+  run "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
 done
 echo "llmgw RSS after the runs: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"

@@ -12,6 +12,8 @@ using google::protobuf::util::TimeUtil;
 
 namespace {
 constexpr int kMaxAttempts = 12;  // 0.1 s doubling to 5 s: about two minutes in all
+constexpr size_t kBatch = 256;
+constexpr auto kBatchDelay = std::chrono::milliseconds(5);
 }
 
 Bill::~Bill() {
@@ -91,41 +93,70 @@ void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatC
 void SpendClient::Send(spend::v1::SettleRequest request) {
   if (stub_ == nullptr) return;
   pending_.fetch_add(1);
-  Attempt(std::make_shared<spend::v1::SettleRequest>(std::move(request)), 0);
+  bool now = false;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(request));
+    now = queue_.size() >= kBatch;
+    if (!now && !flush_scheduled_) {
+      flush_scheduled_ = retries_.Schedule(kBatchDelay, [this] { Flush(); }) != 0;
+      now = !flush_scheduled_;
+    }
+  }
+  if (now) Flush();
 }
 
-void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleRequest> request, int attempt) {
+void SpendClient::Flush() {
+  auto batch = std::make_shared<spend::v1::SettleBatchRequest>();
+  {
+    std::lock_guard lock(mu_);
+    flush_scheduled_ = false;
+    size_t n = std::min(queue_.size(), kBatch);
+    for (size_t i = 0; i < n; ++i) *batch->add_settles() = std::move(queue_[i]);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    if (!queue_.empty() && !flush_scheduled_) {
+      flush_scheduled_ = retries_.Schedule(std::chrono::milliseconds(0), [this] { Flush(); }) != 0;
+    }
+  }
+  if (batch->settles_size() > 0) Attempt(batch, 0);
+}
+
+void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt) {
   struct Call {
     grpc::ClientContext ctx;
-    spend::v1::SettleResponse response;
+    spend::v1::SettleBatchResponse response;
   };
   auto c = std::make_shared<Call>();
   c->ctx.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
-  stub_->async()->Settle(&c->ctx, request.get(), &c->response, [this, c, request, attempt](grpc::Status s) {
+  stub_->async()->SettleBatch(&c->ctx, batch.get(), &c->response, [this, c, batch, attempt](grpc::Status s) {
     bool retry = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
                  s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
                  s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     if (!s.ok() && retry && attempt + 1 < kMaxAttempts) {
+      // Entries the first try already settled answer applied=false: a retry is harmless.
       auto delay = std::min(std::chrono::milliseconds(100) * (1 << attempt), std::chrono::milliseconds(5000));
-      if (retries_.Schedule(delay, [this, request, attempt] { Attempt(request, attempt + 1); }) != 0) return;
+      if (retries_.Schedule(delay, [this, batch, attempt] { Attempt(batch, attempt + 1); }) != 0) return;
     }
     if (!s.ok()) {
-      log::Error("settle lost: spend did not take it", {{"request_id", request->request_id()},
-                                                        {"error", s.error_message()},
-                                                        {"attempts", static_cast<int64_t>(attempt + 1)}});
+      for (const auto& r : batch->settles()) {
+        log::Error("settle lost: spend did not take it", {{"request_id", r.request_id()},
+                                                          {"error", s.error_message()},
+                                                          {"attempts", static_cast<int64_t>(attempt + 1)}});
+      }
     }
-    Done();
+    Done(batch->settles_size());
   });
 }
 
-void SpendClient::Done() {
-  if (pending_.fetch_sub(1) == 1) {
+void SpendClient::Done(int64_t n) {
+  if (pending_.fetch_sub(n) == n) {
     std::lock_guard lock(mu_);
     idle_.notify_all();
   }
 }
 
 bool SpendClient::Drain(std::chrono::steady_clock::time_point deadline) {
+  if (stub_ != nullptr) Flush();  // no waiting for the batch timer
   std::unique_lock lock(mu_);
   return idle_.wait_until(lock, deadline, [&] { return pending_.load() == 0; });
 }

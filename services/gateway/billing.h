@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "llmgw/common/timer_thread.h"
@@ -60,15 +61,17 @@ class SpendClient {
             const rpc::CallContext& call, std::chrono::milliseconds lifetime,
             std::function<void(absl::StatusOr<std::shared_ptr<Bill>>)> done);
 
-  // Sends a settle, retrying while spend is unreachable (up to ~2 minutes).
+  // Queues a settle. Settles go to spend in batches (one RPC per up to 256, at most 5 ms
+  // after the first), each retried while spend is unreachable (up to ~2 minutes).
   void Send(spend::v1::SettleRequest request);
   // Waits until every settle sent so far is acknowledged (or `deadline`); true if so.
   bool Drain(std::chrono::steady_clock::time_point deadline);
   int64_t pending() const { return pending_.load(); }
 
  private:
-  void Attempt(std::shared_ptr<spend::v1::SettleRequest> request, int attempt);
-  void Done();
+  void Flush();
+  void Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt);
+  void Done(int64_t n);
 
   std::chrono::milliseconds rpc_timeout_;
   bool end_user_budgets_;
@@ -77,6 +80,8 @@ class SpendClient {
   std::atomic<int64_t> pending_{0};
   std::mutex mu_;
   std::condition_variable idle_;
+  std::vector<spend::v1::SettleRequest> queue_;  // guarded by mu_
+  bool flush_scheduled_ = false;                 // guarded by mu_
 };
 
 }  // namespace llmgw::gateway

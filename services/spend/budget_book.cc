@@ -6,7 +6,13 @@
 namespace llmgw::spend {
 namespace {
 
-constexpr auto kRememberSettled = std::chrono::hours(1);
+// Settled request ids are remembered for 10 minutes (gateways retry a settle for about
+// two) and at most 300,000 of them (about 30 MB). A repeat of one already forgotten still
+// adds no ledger row (the database keys rows by request id); it can only make the
+// in-memory counter higher than the ledger until the next restart: budgets then err on
+// the side of refusing, never of overshooting.
+constexpr auto kRememberSettled = std::chrono::minutes(10);
+constexpr size_t kMaxRemembered = 300'000;
 
 std::string Usd(MicroUsd m) {
   char buf[32];
@@ -39,7 +45,8 @@ void BudgetBook::Drop(const std::string& request_id) {
 }
 
 void BudgetBook::PruneSettled(std::chrono::system_clock::time_point now) {
-  while (!settled_order_.empty() && settled_order_.front().first + kRememberSettled < now) {
+  while (!settled_order_.empty() &&
+         (settled_order_.front().first + kRememberSettled < now || settled_order_.size() > kMaxRemembered)) {
     auto it = settled_.find(settled_order_.front().second);
     if (it != settled_.end() && it->second == settled_order_.front().first) settled_.erase(it);
     settled_order_.pop_front();

@@ -88,7 +88,7 @@ class BudgetBook {
   std::unordered_map<std::string, Counter> counters_;
   std::unordered_map<std::string, Reservation> reservations_;
   std::multimap<std::chrono::system_clock::time_point, std::string> by_expiry_;
-  // Settled request ids, remembered for an hour: long past any retry of a Settle.
+  // Settled request ids, remembered for ten minutes (bounded): past any retry of a Settle.
   std::unordered_map<std::string, std::chrono::system_clock::time_point> settled_;
   std::deque<std::pair<std::chrono::system_clock::time_point, std::string>> settled_order_;
 };

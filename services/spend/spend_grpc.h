@@ -21,6 +21,8 @@ class SpendGrpc final : public v1::SpendService::CallbackService {
                                     v1::ReserveResponse* response) override;
   grpc::ServerUnaryReactor* Settle(grpc::CallbackServerContext* ctx, const v1::SettleRequest* request,
                                    v1::SettleResponse* response) override;
+  grpc::ServerUnaryReactor* SettleBatch(grpc::CallbackServerContext* ctx, const v1::SettleBatchRequest* request,
+                                        v1::SettleBatchResponse* response) override;
   grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* ctx, const v1::ReleaseRequest* request,
                                     v1::ReleaseResponse* response) override;
   grpc::ServerUnaryReactor* GetSpend(grpc::CallbackServerContext* ctx, const v1::GetSpendRequest* request,

@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<SpendService>> SpendService::Create(SpendOptions 
   auto open = store.OpenCharges(now);
   if (!open.ok()) return open.status();
   for (const auto& c : *open) s->book_.Load(c.scope, c.period_start, c.spend_micros);
-  auto recent = store.RecentRequestIds(now - 3600);
+  auto recent = store.RecentRequestIds(now - 600);
   if (!recent.ok()) return recent.status();
   for (const auto& id : *recent) s->book_.MarkSettled(id, clock.Now());
   return s;

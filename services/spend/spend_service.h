@@ -29,8 +29,8 @@ struct SpendOptions {
 
 class SpendService {
  public:
-  // Rebuilds the counters from the ledger (open periods) and remembers the last hour's
-  // request ids, so a settle replayed after a restart changes nothing.
+  // Rebuilds the counters from the ledger (open periods) and remembers the last ten
+  // minutes' request ids, so a settle replayed after a restart changes nothing.
   static absl::StatusOr<std::unique_ptr<SpendService>> Create(SpendOptions options, const pricing::PriceTable& prices,
                                                               LedgerStore& store, LedgerWriter& writer,
                                                               const Clock& clock);

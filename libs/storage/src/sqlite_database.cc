@@ -3,6 +3,7 @@
 // is enough.
 #include <sqlite3.h>
 
+#include <map>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -25,11 +26,65 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   return absl::InternalError(msg);
 }
 
+// Prepared statements by SQL text, kept for the connection's life: parsing a statement
+// costs more than running a small INSERT. Only single statements with parameters (the
+// hot ones) are cached; guarded by the database's lock.
+class StatementCache {
+ public:
+  ~StatementCache() {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  }
+  sqlite3_stmt* Find(std::string_view sql) {
+    auto it = stmts_.find(std::string(sql));
+    return it == stmts_.end() ? nullptr : it->second;
+  }
+  void Put(std::string_view sql, sqlite3_stmt* stmt) {
+    if (stmts_.size() >= 128) {
+      sqlite3_finalize(stmt);  // full: run it once and drop it
+      return;
+    }
+    stmts_.emplace(std::string(sql), stmt);
+  }
+
+ private:
+  std::map<std::string, sqlite3_stmt*> stmts_;
+};
+
 class SqliteTransaction final : public Transaction {
  public:
-  explicit SqliteTransaction(sqlite3* db) : db_(db) {}
+  SqliteTransaction(sqlite3* db, StatementCache& cache) : db_(db), cache_(cache) {}
 
   absl::StatusOr<Result> Execute(std::string_view sql, const std::vector<Value>& params) override {
+    if (!params.empty()) {
+      sqlite3_stmt* stmt = cache_.Find(sql);
+      if (stmt == nullptr) {
+        const char* tail = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                    &tail);
+        if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+        bool single = stmt != nullptr && (tail == nullptr || std::string_view(tail).find_first_not_of(" \t\n;") ==
+                                                                  std::string_view::npos);
+        if (!single) {
+          sqlite3_finalize(stmt);
+          return ExecuteScript(sql, params);
+        }
+        cache_.Put(sql, stmt);
+        if (cache_.Find(sql) != stmt) {  // not kept: run it uncached
+          return ExecuteScript(sql, params);
+        }
+      }
+      Result result;
+      absl::Status s = Run(stmt, params, result);
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+      if (!s.ok()) return s;
+      return result;
+    }
+    return ExecuteScript(sql, params);
+  }
+
+ private:
+  absl::StatusOr<Result> ExecuteScript(std::string_view sql, const std::vector<Value>& params) {
     Result result;
     const char* tail = sql.data();
     const char* end = sql.data() + sql.size();
@@ -41,25 +96,31 @@ class SqliteTransaction final : public Transaction {
       tail = next;
       if (stmt == nullptr) continue;  // whitespace or a comment
       std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
-      if (auto s = Bind(stmt, params); !s.ok()) return s;
-      int columns = sqlite3_column_count(stmt);
-      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        Row row;
-        row.cells.reserve(columns);
-        for (int c = 0; c < columns; ++c) {
-          if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-            row.cells.emplace_back(std::nullopt);
-          } else {
-            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-            row.cells.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
-          }
-        }
-        result.rows.push_back(std::move(row));
-      }
-      if (rc != SQLITE_DONE) return SqliteError(db_, rc, "step");
-      result.affected = sqlite3_changes(db_);
+      if (auto s = Run(stmt, params, result); !s.ok()) return s;
     }
     return result;
+  }
+
+  absl::Status Run(sqlite3_stmt* stmt, const std::vector<Value>& params, Result& result) {
+    if (auto s = Bind(stmt, params); !s.ok()) return s;
+    int columns = sqlite3_column_count(stmt);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      Row row;
+      row.cells.reserve(columns);
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+          row.cells.emplace_back(std::nullopt);
+        } else {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row.cells.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
+        }
+      }
+      result.rows.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "step");
+    result.affected = sqlite3_changes(db_);
+    return absl::OkStatus();
   }
 
  private:
@@ -82,12 +143,16 @@ class SqliteTransaction final : public Transaction {
   }
 
   sqlite3* db_;
+  StatementCache& cache_;
 };
 
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(sqlite3* db, std::string description) : db_(db), description_(std::move(description)) {}
-  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
+  ~SqliteDatabase() override {
+    cache_.reset();  // statements before the connection
+    sqlite3_close_v2(db_);
+  }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   const std::string& description() const override { return description_; }
@@ -99,7 +164,7 @@ class SqliteDatabase final : public Database {
     if (int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
       return SqliteError(db_, rc, "begin");
     }
-    SqliteTransaction txn(db_);
+    SqliteTransaction txn(db_, *cache_);
     absl::Status s = body(txn);
     if (s.ok()) {
       if (int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
@@ -119,6 +184,7 @@ class SqliteDatabase final : public Database {
  private:
   std::mutex mu_;
   sqlite3* db_;
+  std::unique_ptr<StatementCache> cache_ = std::make_unique<StatementCache>();
   std::string description_;
 };
 
