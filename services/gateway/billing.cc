@@ -45,10 +45,19 @@ void Bill::Settle(const router::v1::DispatchInfo& info, const absl::Status& stat
       r.mutable_cost()->set_micros(0);
     }
   }
-  client_.Send(std::move(r));
+  if (auto client = client_.lock()) {
+    client->Send(std::move(r));
+  } else {
+    log::Error("settle lost: the gateway had already stopped", {{"request_id", r.request_id()}});
+  }
 }
 
-SpendClient::~SpendClient() { Drain(std::chrono::steady_clock::now() + std::chrono::seconds(5)); }
+SpendClient::~SpendClient() { Close(std::chrono::steady_clock::now() + std::chrono::seconds(5)); }
+
+void SpendClient::Close(std::chrono::steady_clock::time_point deadline) {
+  closing_.store(true);
+  Drain(deadline);
+}
 
 void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
                        const rpc::CallContext& call, std::chrono::milliseconds lifetime,
@@ -61,7 +70,7 @@ void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatC
   *base.mutable_start_time() = TimeUtil::GetCurrentTime();
   base.mutable_usage()->set_prompt_tokens(providers::EstimatePromptTokens(request));
   bool budgeted = principal.budgets_size() > 0 || (end_user_budgets_ && !request.user().empty());
-  if (!budgeted || stub_ == nullptr) return done(std::make_shared<Bill>(*this, std::move(base)));
+  if (!budgeted || stub_ == nullptr) return done(std::make_shared<Bill>(weak_from_this(), std::move(base)));
   struct Call {
     std::unique_ptr<grpc::ClientContext> ctx;
     spend::v1::ReserveRequest request;
@@ -86,12 +95,18 @@ void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatC
                             if (!has_max && c->response.max_output_tokens() > 0) {
                               request.set_max_tokens(c->response.max_output_tokens());
                             }
-                            done(std::make_shared<Bill>(*this, std::move(base)));
+                            done(std::make_shared<Bill>(weak_from_this(), std::move(base)));
                           });
 }
 
 void SpendClient::Send(spend::v1::SettleRequest request) {
   if (stub_ == nullptr) return;
+  if (closing_.load()) {
+    // After Close the services may already be gone (an in-process channel must not be
+    // used then): a request that ended this late is not billed, and says so.
+    log::Error("settle lost: the gateway was shutting down", {{"request_id", request.request_id()}});
+    return;
+  }
   pending_.fetch_add(1);
   bool now = false;
   {
@@ -132,7 +147,7 @@ void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, 
     bool retry = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
                  s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
                  s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
-    if (!s.ok() && retry && attempt + 1 < kMaxAttempts) {
+    if (!s.ok() && retry && attempt + 1 < kMaxAttempts && !closing_.load()) {
       // Entries the first try already settled answer applied=false: a retry is harmless.
       auto delay = std::min(std::chrono::milliseconds(100) * (1 << attempt), std::chrono::milliseconds(5000));
       if (retries_.Schedule(delay, [this, batch, attempt] { Attempt(batch, attempt + 1); }) != 0) return;

@@ -28,7 +28,8 @@ class SpendClient;
 // which also frees its reservation.
 class Bill {
  public:
-  Bill(SpendClient& client, spend::v1::SettleRequest base) : client_(client), base_(std::move(base)) {}
+  Bill(std::weak_ptr<SpendClient> client, spend::v1::SettleRequest base)
+      : client_(std::move(client)), base_(std::move(base)) {}
   ~Bill();
   Bill(const Bill&) = delete;
   Bill& operator=(const Bill&) = delete;
@@ -40,16 +41,21 @@ class Bill {
               int64_t relayed_completion_tokens = 0);
 
  private:
-  SpendClient& client_;
+  // Weak: a Bill can outlive the gateway at shutdown (a stream cancelled late).
+  std::weak_ptr<SpendClient> client_;
   spend::v1::SettleRequest base_;
   std::atomic<bool> settled_{false};
 };
 
-class SpendClient {
+class SpendClient : public std::enable_shared_from_this<SpendClient> {
  public:
   SpendClient(std::chrono::milliseconds rpc_timeout, bool end_user_budgets)
       : rpc_timeout_(rpc_timeout), end_user_budgets_(end_user_budgets) {}
-  ~SpendClient();
+  ~SpendClient();  // Close(5 s)
+
+  // Stops retrying (shutdown: spend is going away too), sends what is queued and waits for
+  // it until `deadline`. Settles after this are logged as lost.
+  void Close(std::chrono::steady_clock::time_point deadline);
 
   void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub) { stub_ = std::move(stub); }
   spend::v1::SpendService::Stub& stub() { return *stub_; }
@@ -78,6 +84,7 @@ class SpendClient {
   std::shared_ptr<spend::v1::SpendService::Stub> stub_;
   TimerThread retries_;
   std::atomic<int64_t> pending_{0};
+  std::atomic<bool> closing_{false};
   std::mutex mu_;
   std::condition_variable idle_;
   std::vector<spend::v1::SettleRequest> queue_;  // guarded by mu_

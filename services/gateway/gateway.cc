@@ -28,7 +28,7 @@ http::HeaderList RateLease::Headers() const {
 }
 
 void RateLease::Finish(int64_t tokens) {
-  if (finished_.exchange(true) || admitted_.lease_id().empty()) return;
+  if (finished_.exchange(true) || admitted_.lease_id().empty() || stopped_->load()) return;
   struct Call {
     std::unique_ptr<grpc::ClientContext> ctx;
     keymgr::v1::ReleaseRequest request;
@@ -47,11 +47,12 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config)
       authenticator_({.watched_ttl = config_->general_settings.user_api_key_cache_ttl,
                       .unwatched_ttl = config_->llmgw.auth_cache_ttl,
                       .rpc_timeout = config_->llmgw.rpc_timeout}),
-      spend_client_(config_->llmgw.rpc_timeout, config_->litellm_settings.max_end_user_budget.has_value()) {}
+      spend_client_(std::make_shared<SpendClient>(config_->llmgw.rpc_timeout,
+                                                  config_->litellm_settings.max_end_user_budget.has_value())) {}
 
 void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
                       std::shared_ptr<grpc::Channel> spend) {
-  spend_client_.Connect(spend::v1::SpendService::NewStub(std::move(spend)));
+  spend_client_->Connect(spend::v1::SpendService::NewStub(std::move(spend)));
   keymgr_ = keymgr::v1::KeyManager::NewStub(std::move(keymgr));
   authenticator_.Connect(keymgr_);
   router_ = router::v1::Router::NewStub(std::move(router));
@@ -108,10 +109,11 @@ void Gateway::Authorize(const common::v1::Principal& principal, common::v1::Chat
       (lifetime + std::chrono::seconds(30)).count());
   auto stub = keymgr_;
   auto timeout = config_->llmgw.rpc_timeout;
+  std::shared_ptr<const std::atomic<bool>> stopped = stopped_;
   keymgr_->async()->Admit(c->ctx.get(), &c->request, &c->response,
-                          [c, stub, timeout, done = std::move(done)](grpc::Status s) {
+                          [c, stub, timeout, stopped, done = std::move(done)](grpc::Status s) {
                             if (!s.ok()) return done(rpc::FromGrpcStatus(s));
-                            done(std::make_shared<RateLease>(stub, std::move(c->response), timeout));
+                            done(std::make_shared<RateLease>(stub, std::move(c->response), timeout, stopped));
                           });
 }
 

@@ -26,9 +26,12 @@ inline constexpr char kInferenceServiceName[] = "llmgw.gateway.v1.Inference";
 // the request ends, or, if this object is dropped first, with the estimate kept.
 class RateLease {
  public:
+  // `stopped` is the gateway's: once set, keymgr may be gone and nothing is sent (the
+  // lease then expires on its own).
   RateLease(std::shared_ptr<keymgr::v1::KeyManager::Stub> stub, keymgr::v1::AdmitResponse admitted,
-            std::chrono::milliseconds rpc_timeout)
-      : stub_(std::move(stub)), admitted_(std::move(admitted)), rpc_timeout_(rpc_timeout) {}
+            std::chrono::milliseconds rpc_timeout, std::shared_ptr<const std::atomic<bool>> stopped)
+      : stub_(std::move(stub)), admitted_(std::move(admitted)), rpc_timeout_(rpc_timeout),
+        stopped_(std::move(stopped)) {}
   ~RateLease() { Finish(-1); }
   RateLease(const RateLease&) = delete;
   RateLease& operator=(const RateLease&) = delete;
@@ -42,6 +45,7 @@ class RateLease {
   std::shared_ptr<keymgr::v1::KeyManager::Stub> stub_;
   keymgr::v1::AdmitResponse admitted_;
   std::chrono::milliseconds rpc_timeout_;
+  std::shared_ptr<const std::atomic<bool>> stopped_;
   std::atomic<bool> finished_{false};
 };
 
@@ -56,7 +60,11 @@ class Gateway {
 
   void BeginDrain() { draining_.store(true); }
   // Ends background streams to keymgr; call before the channels' servers go away.
-  void Stop() { authenticator_.Stop(); }
+  void Stop() {
+    stopped_->store(true);
+    authenticator_.Stop();
+    spend_client_->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  }
   bool draining() const { return draining_.load(); }
 
   // Resolves the key (expired keys fail here, even when cached); `done` runs once, maybe
@@ -78,10 +86,10 @@ class Gateway {
   void OpenBill(const common::v1::Principal& principal, common::v1::ChatCompletionRequest& request,
                 const rpc::CallContext& call, std::chrono::milliseconds lifetime,
                 std::function<void(absl::StatusOr<std::shared_ptr<Bill>>)> done) {
-    spend_client_.Open(principal, request, call, lifetime, std::move(done));
+    spend_client_->Open(principal, request, call, lifetime, std::move(done));
   }
   // Waits for settles still on their way to spend (SIGTERM); true when none is left.
-  bool DrainSettles(std::chrono::steady_clock::time_point deadline) { return spend_client_.Drain(deadline); }
+  bool DrainSettles(std::chrono::steady_clock::time_point deadline) { return spend_client_->Drain(deadline); }
 
   // PERMISSION_DENIED unless `principal` may call `model`.
   static absl::Status CheckModelAccess(const common::v1::Principal& principal,
@@ -89,7 +97,7 @@ class Gateway {
 
   // keymgr and spend, for the admin API.
   keymgr::v1::KeyManager::Stub& keymgr() { return *keymgr_; }
-  spend::v1::SpendService::Stub& spend() { return spend_client_.stub(); }
+  spend::v1::SpendService::Stub& spend() { return spend_client_->stub(); }
 
   // Non-streaming chat through the router. Returns the context so the caller can cancel.
   std::shared_ptr<grpc::ClientContext> Complete(
@@ -113,7 +121,8 @@ class Gateway {
   Authenticator authenticator_;
   std::shared_ptr<keymgr::v1::KeyManager::Stub> keymgr_;
   std::unique_ptr<router::v1::Router::Stub> router_;
-  SpendClient spend_client_;
+  std::shared_ptr<SpendClient> spend_client_;
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
 };
