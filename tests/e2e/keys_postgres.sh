@@ -13,20 +13,13 @@ LLMGW=$BUILD/bin/llmgw
 FAKE=$BUILD/bin/fake_provider
 WORK=$(mktemp -d /tmp/llmgw-e2e-pg.XXXXXX)
 chmod 755 "$WORK"
-PG_DIR=$WORK/pg
-PG_PORT=$(free_port)
-stop_pg() { "$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; }
 trap 'e2e_cleanup; stop_pg; rm -rf "$WORK"' EXIT
 export LLMGW_MASTER_KEY=sk-e2e-master-key-pg-0123
 MASTER=$LLMGW_MASTER_KEY
 CANARY=sk-canary-e2e-5d1f0b7c9a3e4f2a6b8d
 
-PG_URL=$("$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT")
-pass "PostgreSQL started on 127.0.0.1:$PG_PORT"
 
-start fake_provider "$WORK/fake.log" "$FAKE" --listen 127.0.0.1:0 --port-file "$WORK/fake.port"
-wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
-FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
+start_pg_and_fake "$ROOT" "$WORK"
 
 GRPC_PORT=$(free_port); HTTP_PORT=$(free_port); KEYMGR_PORT=$(free_port)
 ROUTER_PORT=$(free_port); SPEND_PORT=$(free_port); HEALTH_PORT=$(free_port)
@@ -103,7 +96,7 @@ expect_eq "... and the key was not blocked" "$(status_of "$(chat "$CANARY")")" 2
 expect_eq "PostgreSQL down: /key/info (memory) still answers" "$(status_of "$(api GET "/key/info?key=$CANARY" "$MASTER")")" 200
 
 # It comes back: writes work again, no restart of any llmgw process.
-"$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT" >/dev/null
+start_pg_again
 pass "PostgreSQL started again"
 out=$(api POST /key/generate "$MASTER" '{"key_alias":"after-outage"}')
 expect_eq "PostgreSQL back: /key/generate -> 200 (first try)" "$(status_of "$out")" 200

@@ -47,3 +47,20 @@ expect_eq() {  # expect_eq WHAT ACTUAL EXPECTED
 expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
   if [[ "$2" == *"$3"* ]]; then pass "$1"; else fail "$1: '$3' not in: ${2:0:400}"; fi
 }
+
+# start_pg_and_fake ROOT WORK: a throwaway PostgreSQL (PG_DIR, PG_PORT, PG_URL; stop_pg
+# stops it) and the fake provider (FAKE_URL), both on 127.0.0.1. The caller's EXIT trap
+# should run `e2e_cleanup; stop_pg`.
+start_pg_and_fake() {
+  local root=$1 work=$2
+  PG_DIR=$work/pg
+  PG_PORT=$(free_port)
+  PG_ROOT=$root
+  PG_URL=$("$root/scripts/pg.sh" start "$PG_DIR" "$PG_PORT")
+  pass "PostgreSQL started on 127.0.0.1:$PG_PORT"
+  start fake_provider "$work/fake.log" "$FAKE" --listen 127.0.0.1:0 --port-file "$work/fake.port"
+  wait_for 10 test -s "$work/fake.port" || { cat "$work/fake.log"; exit 1; }
+  FAKE_URL=http://127.0.0.1:$(cat "$work/fake.port")
+}
+stop_pg() { [[ -n "${PG_DIR:-}" ]] && "$PG_ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; }
+start_pg_again() { "$PG_ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT" >/dev/null; }

@@ -12,17 +12,11 @@ LLMGW=$BUILD/bin/llmgw
 FAKE=$BUILD/bin/fake_provider
 WORK=$(mktemp -d /tmp/llmgw-e2e-spend.XXXXXX)
 chmod 755 "$WORK"
-PG_DIR=$WORK/pg
-PG_PORT=$(free_port)
-stop_pg() { "$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; }
 trap 'e2e_cleanup; stop_pg; rm -rf "$WORK"' EXIT
 export LLMGW_MASTER_KEY=sk-e2e-master-key-spend-01
-PG_URL=$("$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT")
 sql() { psql "$PG_URL" -Atq -c "$1"; }
 
-start fake_provider "$WORK/fake.log" "$FAKE" --listen 127.0.0.1:0 --port-file "$WORK/fake.port"
-wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
-FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
+start_pg_and_fake "$ROOT" "$WORK"
 HTTP_PORT=$(free_port)
 cat >"$WORK/config.yaml" <<YAML
 model_list:
@@ -58,7 +52,7 @@ wait_for 30 at_least 60 || fail "the load did not get going: $(oks) successes"
 stop_pg
 pass "PostgreSQL stopped after $(oks) successful requests"
 wait_for 30 at_least 160 || fail "the load stalled while PostgreSQL was down: $(oks) successes"
-"$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT" >/dev/null
+start_pg_again
 pass "PostgreSQL started again after $(oks) successful requests"
 wait "$LOADER"
 expect_contains "the gateway spooled rows while PostgreSQL was down" "$(cat "$WORK/llmgw.1.log")" "spooling ledger rows"
@@ -69,7 +63,7 @@ load 301 340
 kill -TERM "$LLMGW_PID"
 rc=0; wait "$LLMGW_PID" || rc=$?
 expect_eq "SIGTERM with rows queued: exit code" "$rc" 0
-"$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT" >/dev/null
+start_pg_again
 serve 2  # replays the spool before it serves
 expect_contains "the restarted llmgw replayed the spool" "$(cat "$WORK/llmgw.2.log")" "spend spool replayed"
 

@@ -45,21 +45,9 @@ boost::json::value Parse(const std::string& body) {
   return v;
 }
 
-class BudgetsTest : public SuiteTest, public ::testing::WithParamInterface<Backend> {
+class BudgetsTest : public BackendSuiteTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Backend::kPostgres) {
-      auto db = storage::testing::TestDatabase::Create(Backend::kPostgres);
-      ASSERT_TRUE(db.ok()) << db.status();
-      db_ = std::move(*db);
-      general_ = ", database_url: \"" + db_->url() + "\"";
-    }
-    StartSuite(kModels, "", general_);
-  }
-  void TearDown() override {
-    SuiteTest::TearDown();
-    db_.reset();
-  }
+  void SetUp() override { StartOn(kModels); }
 
   std::string NewKey(const std::string& body) {
     auto r = Post("/key/generate", body);
@@ -115,9 +103,6 @@ class BudgetsTest : public SuiteTest, public ::testing::WithParamInterface<Backe
   void WaitForRows(const std::string& query, int64_t n) {
     EXPECT_TRUE(WaitFor([&] { return LedgerRows(query) == n; }, std::chrono::seconds(5))) << LedgerRows(query);
   }
-
-  std::string general_;
-  std::unique_ptr<storage::testing::TestDatabase> db_;
 };
 
 TEST_P(BudgetsTest, TenTimesNConcurrentRequestsOnAKeyThatFitsNNeverPassItsBudget) {

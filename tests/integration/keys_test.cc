@@ -53,21 +53,9 @@ std::string ErrorCode(const HttpResult& r) {
   return Str(o.at("error").as_object(), "code");
 }
 
-class KeysTest : public SuiteTest, public ::testing::WithParamInterface<Backend> {
+class KeysTest : public BackendSuiteTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Backend::kPostgres) {
-      auto db = storage::testing::TestDatabase::Create(Backend::kPostgres);
-      ASSERT_TRUE(db.ok()) << db.status();
-      db_ = std::move(*db);
-      general_ = ", database_url: \"" + db_->url() + "\"";
-    }
-    StartSuite(kModels, "", general_);
-  }
-  void TearDown() override {
-    SuiteTest::TearDown();
-    db_.reset();
-  }
+  void SetUp() override { StartOn(kModels); }
 
   // POST /key/generate as the master key; returns the plain key.
   std::string NewKey(const std::string& body, const std::string& as = kMasterKey) {
@@ -80,9 +68,6 @@ class KeysTest : public SuiteTest, public ::testing::WithParamInterface<Backend>
     EXPECT_EQ(r.status, 200) << r.body;
     return Str(Json(r), "key");
   }
-
-  std::string general_;
-  std::unique_ptr<storage::testing::TestDatabase> db_;
 };
 
 TEST_P(KeysTest, AGeneratedKeyWorksAndABlockedOneIs401WithinASecond) {

@@ -11,6 +11,7 @@
 #include "apps/fake_provider/fake_provider.h"
 #include "apps/llmgw/suite.h"
 #include "gtest/gtest.h"
+#include "libs/storage/testing/test_database.h"
 #include "llmgw/config/loader.h"
 #include "llmgw/http/client.h"
 
@@ -115,6 +116,28 @@ class SuiteTest : public ::testing::Test {
   std::unique_ptr<fake::FakeProvider> fake_;
   std::unique_ptr<app::Suite> suite_;
   std::unique_ptr<http::Client> client_;
+};
+
+// The suite on the store a test parameter names: SQLite under data_dir, or a fresh schema
+// on the test PostgreSQL (general_settings.database_url). Subclasses call StartOn(models).
+class BackendSuiteTest : public SuiteTest, public ::testing::WithParamInterface<storage::testing::Backend> {
+ protected:
+  void StartOn(const std::string& model_list_yaml) {
+    if (GetParam() == storage::testing::Backend::kPostgres) {
+      auto db = storage::testing::TestDatabase::Create(storage::testing::Backend::kPostgres);
+      ASSERT_TRUE(db.ok()) << db.status();
+      db_ = std::move(*db);
+      general_ = ", database_url: \"" + db_->url() + "\"";
+    }
+    StartSuite(model_list_yaml, "", general_);
+  }
+  void TearDown() override {
+    SuiteTest::TearDown();
+    db_.reset();
+  }
+
+  std::string general_;  // the general_settings addition that selects the store
+  std::unique_ptr<storage::testing::TestDatabase> db_;
 };
 
 }  // namespace llmgw::testing
