@@ -132,16 +132,14 @@ absl::StatusOr<v1::QuerySpendLogsResponse> SqlLedgerStore::Query(const v1::Query
     auto count = t.Execute("SELECT COUNT(*) FROM spend_ledger" + f.where, f.params);
     if (!count.ok()) return count.status();
     out.set_total(count->rows[0].Int(0));
-    auto params = f.params;
-    params.push_back(int64_t{size});
-    params.push_back(int64_t{(page - 1) * size});
+    // LIMIT and OFFSET are validated integers: written into the text, not bound.
     auto rows = t.Execute(
         absl::StrCat("SELECT request_id, api_key, key_alias, user_id, team_id, end_user, model_group, model_id,"
                      " provider, prompt_tokens, completion_tokens, cached_tokens, spend_micros, status, start_ms,"
                      " end_ms, cache_hit, metadata FROM spend_ledger",
-                     f.where, " ORDER BY end_ms DESC, request_id LIMIT $", params.size() - 1, " OFFSET $",
-                     params.size()),
-        params);
+                     f.where, " ORDER BY end_ms DESC, request_id LIMIT ", size, " OFFSET ",
+                     static_cast<int64_t>(page - 1) * size),
+        f.params);
     if (!rows.ok()) return rows.status();
     out.clear_logs();
     for (const auto& row : rows->rows) {
