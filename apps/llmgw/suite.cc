@@ -221,7 +221,8 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->openai = std::make_unique<providers::OpenAIProvider>(*p->upstream);
     p->router = std::make_unique<router::Router>(
         config, router::ProviderSet{.by_name = {{"openai", p->openai.get()}, {"mock", p->mock.get()}},
-                                    .unsupported = &p->unsupported});
+                                    .unsupported = &p->unsupported},
+        *p->timers);
     p->router_grpc = std::make_unique<router::RouterGrpc>(*p->router);
     services.push_back(p->router_grpc.get());
     names.push_back(router::kRouterServiceName);

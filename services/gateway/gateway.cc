@@ -87,6 +87,11 @@ void Gateway::Authorize(const common::v1::Principal& principal, common::v1::Chat
   if (auto alias = principal.model_aliases().find(request.model()); alias != principal.model_aliases().end()) {
     request.set_model(alias->second);
   }
+  // router_settings.model_group_alias: access, limits and budgets apply to the real group.
+  const auto& group_aliases = config_->router_settings.model_group_alias;
+  if (auto alias = group_aliases.find(request.model()); alias != group_aliases.end()) {
+    request.set_model(alias->second.model_group);
+  }
   if (auto s = CheckModelAccess(principal, request.model()); !s.ok()) return done(s);
   if (!principal.has_rate_limits()) return done(std::shared_ptr<RateLease>());
   struct Call {
@@ -173,11 +178,14 @@ void Gateway::ListModels(const common::v1::Principal& principal, const rpc::Call
   c->ctx = rpc::NewClientContext(call, config_->llmgw.rpc_timeout);
   router_->async()->ListModelGroups(
       c->ctx.get(), &c->request, &c->response,
-      [c, principal, done = std::move(done)](grpc::Status s) {
+      [c, principal, config = config_, done = std::move(done)](grpc::Status s) {
         if (!s.ok()) return done(rpc::FromGrpcStatus(s));
         std::vector<common::v1::Model> models;
         for (const auto& g : c->response.model_groups()) {
-          if (!CheckModelAccess(principal, g.name()).ok()) continue;
+          std::string group = g.name();
+          const auto& aliases = config->router_settings.model_group_alias;
+          if (auto a = aliases.find(group); a != aliases.end()) group = a->second.model_group;
+          if (!CheckModelAccess(principal, group).ok()) continue;
           common::v1::Model m;
           m.set_id(g.name());
           m.set_created(1677610602);  // OpenAI's and LiteLLM's fixed value for proxied models

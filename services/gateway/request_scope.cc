@@ -1,6 +1,30 @@
 #include "services/gateway/request_scope.h"
 
+#include <algorithm>
+#include <cstdio>
+
+#include "google/protobuf/util/time_util.h"
+
 namespace llmgw::gateway {
+
+void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
+  using google::protobuf::util::TimeUtil;
+  auto& h = extra_headers;
+  h.emplace_back("x-litellm-model-id", info.deployment_id());
+  h.emplace_back("x-litellm-model-group", info.model_group());
+  if (!info.api_base().empty()) h.emplace_back("x-litellm-model-api-base", info.api_base());
+  h.emplace_back("x-litellm-attempted-retries", std::to_string(info.retries()));
+  h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(info.fallbacks()));
+  // So far: the whole call for a response, the time to the first chunk for a stream.
+  double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const auto& upstream = info.has_time_to_first_chunk() ? info.time_to_first_chunk() : info.upstream_latency();
+  double upstream_ms = static_cast<double>(TimeUtil::DurationToMicroseconds(upstream)) / 1000.0;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", total_ms);
+  h.emplace_back("x-litellm-response-duration-ms", buf);
+  std::snprintf(buf, sizeof(buf), "%.3f", std::max(0.0, total_ms - upstream_ms));
+  h.emplace_back("x-litellm-overhead-duration-ms", buf);
+}
 
 void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                   const absl::Status& status, const std::string& model) {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "llmgw/common/ids.h"
 #include "llmgw/http/server.h"
+#include "llmgw/router/v1/router.pb.h"
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
@@ -72,6 +73,9 @@ struct RequestScope {
     h.insert(h.end(), extra_headers.begin(), extra_headers.end());
     return h;
   }
+
+  // LiteLLM's x-litellm-* headers describing how the router served the request.
+  void AddDispatchHeaders(const router::v1::DispatchInfo& info);
 
   void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -68,6 +68,10 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
                });
   }
 
+  void OnStarted(const router::v1::DispatchInfo& started) override {
+    if (!started_) scope_->AddDispatchHeaders(started);
+  }
+
   void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
     CountTokens(metrics_, model_, info.usage());
     if (lease_) lease_->Finish(info.usage().total_tokens());  // the slot frees as the stream ends
@@ -225,10 +229,9 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
         }
         CountTokens(*metrics_, model, r->dispatch().usage());
         http::Response resp{.body = providers::ChatResponseToJson(r->completion())};
+        scope->AddDispatchHeaders(r->dispatch());
         resp.headers = scope->Headers();
-        resp.headers.emplace_back("x-litellm-model-id", r->dispatch().deployment_id());
         resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));
-        resp.headers.emplace_back("x-llmgw-attempts", std::to_string(r->dispatch().attempts()));
         scope->Done(200, model, r->dispatch().deployment_id());
         ex->Respond(std::move(resp));
       });

@@ -34,6 +34,11 @@ class Reactor final : public grpc::ClientReadReactor<router::v1::RouteChatEvent>
       RemoveHold();
       return;
     }
+    if (event_.has_started()) {
+      observer_->OnStarted(event_.started());
+      StartRead(&event_);
+      return;
+    }
     if (event_.has_dispatch()) {
       info_ = std::move(*event_.mutable_dispatch());
       StartRead(&event_);

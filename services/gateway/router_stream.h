@@ -19,6 +19,8 @@ class StreamObserver {
   // A chunk; call `next` exactly once when it is passed on (also when passing it on failed
   // or the stream was cancelled), to receive the following one or the end.
   virtual void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) = 0;
+  // Once, before the first chunk: which deployment answers (no usage yet).
+  virtual void OnStarted(const router::v1::DispatchInfo& started) { (void)started; }
   // Once, last. The observer may be destroyed once this returns.
   virtual void OnDone(absl::Status status, router::v1::DispatchInfo info) = 0;
 };

@@ -14,51 +14,32 @@ std::shared_ptr<const config::Config> Load(const std::string& yaml) {
   return loaded->config;
 }
 
-std::map<std::string, int> Sample(const ModelRegistry& r, const std::string& group, int n) {
-  std::map<std::string, int> counts;
-  for (int i = 0; i < n; ++i) {
-    counts[r.Pick(*r.Find(group), (i + 0.5) / n)->id]++;
-  }
-  return counts;
-}
-
 TEST(ModelRegistryTest, GroupsDeploymentsByModelNameInListOrder) {
   ModelRegistry r(Load(R"(
 model_list:
   - {model_name: b, litellm_params: {model: mock/1}, model_info: {id: b1}}
   - {model_name: a, litellm_params: {model: mock/2}, model_info: {id: a1}}
   - {model_name: b, litellm_params: {model: mock/3}, model_info: {id: b2}}
-)"));
+)"), Clock::Real());
   ASSERT_EQ(r.groups().size(), 2u);
   EXPECT_EQ(r.groups()[0]->name, "b");
   EXPECT_EQ(r.groups()[0]->deployments.size(), 2u);
   EXPECT_EQ(r.Find("nope"), nullptr);
 }
 
-TEST(ModelRegistryTest, WeightsDecideTheShare) {
+TEST(ModelRegistryTest, AliasesAndDeploymentIdsResolve) {
   ModelRegistry r(Load(R"(
 model_list:
-  - {model_name: g, litellm_params: {model: mock/1, weight: 3}, model_info: {id: heavy}}
-  - {model_name: g, litellm_params: {model: mock/2, weight: 1}, model_info: {id: light}}
-)"));
-  auto counts = Sample(r, "g", 1000);
-  EXPECT_EQ(counts["heavy"], 750);
-  EXPECT_EQ(counts["light"], 250);
-}
-
-TEST(ModelRegistryTest, RpmWeightsWhenNoWeightIsSetAndUniformOtherwise) {
-  ModelRegistry rpm(Load(R"(
-model_list:
-  - {model_name: g, litellm_params: {model: mock/1, rpm: 100}, model_info: {id: small}}
-  - {model_name: g, litellm_params: {model: mock/2, rpm: 900}, model_info: {id: big}}
-)"));
-  EXPECT_EQ(Sample(rpm, "g", 1000)["big"], 900);
-  ModelRegistry uniform(Load(R"(
-model_list:
-  - {model_name: g, litellm_params: {model: mock/1}, model_info: {id: x}}
-  - {model_name: g, litellm_params: {model: mock/2}, model_info: {id: y}}
-)"));
-  EXPECT_EQ(Sample(uniform, "g", 1000)["x"], 500);
+  - {model_name: gpt-4o, litellm_params: {model: mock/1}, model_info: {id: x1}}
+router_settings:
+  model_group_alias: {gpt-4: gpt-4o}
+)"), Clock::Real());
+  ASSERT_NE(r.Find("gpt-4"), nullptr);
+  EXPECT_EQ(r.Find("gpt-4")->name, "gpt-4o");
+  ASSERT_NE(r.FindDeployment("x1"), nullptr);
+  EXPECT_EQ(r.FindDeployment("x1")->model_name, "gpt-4o");
+  EXPECT_EQ(r.FindDeployment("nope"), nullptr);
+  EXPECT_TRUE(r.Health(*r.FindDeployment("x1")).Available());
 }
 
 }  // namespace

@@ -1,28 +1,27 @@
 #include "services/router/router.h"
 
-#include <chrono>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/common/error.h"
+#include "services/router/dispatch.h"
 
 namespace llmgw::router {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-using Clock = std::chrono::steady_clock;
 
-google::protobuf::Duration Since(Clock::time_point start) {
-  return TimeUtil::NanosecondsToDuration(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+Millis Since(const Clock& clock, SteadyTime start) {
+  return std::chrono::duration_cast<Millis>(clock.SteadyNow() - start);
 }
 
-class NoopHandle final : public providers::CallHandle {
- public:
-  void Cancel() override {}
-  void Pause() override {}
-  void Resume() override {}
-};
+google::protobuf::Timestamp WallOf(const Clock& clock, SteadyTime t) {
+  auto wall = clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                t - clock.SteadyNow());
+  return TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count());
+}
 
 }  // namespace
 
@@ -31,123 +30,161 @@ providers::Provider& ProviderSet::For(const std::string& name) const {
   return it == by_name.end() ? *unsupported : *it->second;
 }
 
-Router::Router(std::shared_ptr<const config::Config> config, ProviderSet providers,
-               std::function<double()> uniform)
-    : config_(config), registry_(config), prices_(*config), providers_(std::move(providers)),
-      uniform_(std::move(uniform)) {}
+// A non-streaming request: each attempt is one provider call.
+class Router::Unary final : public Dispatch {
+ public:
+  Unary(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
+        std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done)
+      : Dispatch(r.Env(), req.request(), options), router_(r), done_(std::move(done)) {}
 
-bool Router::Admit() {
-  if (in_flight_.fetch_add(1) >= config_->llmgw.max_upstream_requests) {
-    in_flight_.fetch_sub(1);
-    return false;
+ private:
+  std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
+    auto start = router_.clock_.SteadyNow();
+    auto self = std::static_pointer_cast<Unary>(shared_from_this());
+    return router_.providers_.For(d.params.provider)
+        .Chat(d, request(), options(),
+              [self, start](absl::StatusOr<common::v1::ChatCompletionResponse> r) {
+                AttemptReport report{.latency = Since(self->router_.clock_, start)};
+                if (!r.ok()) return self->AttemptDone(r.status(), report);
+                report.usage = r->usage();
+                self->completion_ = std::move(*r);
+                self->AttemptDone(absl::OkStatus(), report);
+              });
   }
-  return true;
+
+  void Finish(absl::Status status, v1::DispatchInfo info) override {
+    router_.Release();
+    auto done = std::move(done_);
+    if (!status.ok()) return done(std::move(status));
+    v1::RouteChatResponse out;
+    *out.mutable_completion() = std::move(completion_);
+    *out.mutable_dispatch() = std::move(info);
+    done(std::move(out));
+  }
+
+  Router& router_;
+  std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done_;
+  common::v1::ChatCompletionResponse completion_;
+};
+
+// A streaming request: attempts may be retried until the first chunk goes to the client;
+// after that a failure ends the stream.
+class Router::Stream final : public Dispatch {
+ public:
+  Stream(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
+         StreamSink sink)
+      : Dispatch(r.Env(), req.request(), options), router_(r), sink_(std::move(sink)) {}
+
+ private:
+  struct Attempt {
+    SteadyTime start;
+    std::optional<Millis> ttft;
+    common::v1::Usage usage;
+  };
+
+  std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
+    auto self = std::static_pointer_cast<Stream>(shared_from_this());
+    auto a = std::make_shared<Attempt>();
+    a->start = router_.clock_.SteadyNow();
+    return router_.providers_.For(d.params.provider)
+        .StreamChat(d, request(), options(),
+                    {.on_chunk =
+                         [self, a](common::v1::ChatCompletionChunk chunk) {
+                           if (!a->ttft) {
+                             a->ttft = Since(self->router_.clock_, a->start);
+                             self->committed_ = true;
+                             if (self->sink_.on_start) {
+                               v1::DispatchInfo started = self->CurrentInfo();
+                               *started.mutable_time_to_first_chunk() =
+                                   TimeUtil::MillisecondsToDuration(a->ttft->count());
+                               self->sink_.on_start(std::move(started));
+                             }
+                           }
+                           if (chunk.has_usage()) a->usage = chunk.usage();
+                           self->sink_.on_chunk(std::move(chunk));
+                         },
+                     .on_done =
+                         [self, a](absl::Status status) {
+                           self->AttemptDone(std::move(status),
+                                             {.usage = a->usage,
+                                              .latency = Since(self->router_.clock_, a->start),
+                                              .time_to_first_chunk = a->ttft,
+                                              .committed = self->committed_});
+                         }});
+  }
+
+  void Finish(absl::Status status, v1::DispatchInfo info) override {
+    router_.Release();
+    auto on_done = std::move(sink_.on_done);
+    sink_ = {};
+    on_done(std::move(status), std::move(info));
+  }
+
+  Router& router_;
+  StreamSink sink_;
+  bool committed_ = false;  // only touched from the current attempt's callbacks
+};
+
+Router::Router(std::shared_ptr<const config::Config> config, ProviderSet providers,
+               TimerThread& timers, RouterOptions options)
+    : config_(config),
+      clock_(*options.clock),
+      registry_(config, *options.clock),
+      prices_(*config),
+      providers_(std::move(providers)),
+      timers_(timers),
+      uniform_(std::move(options.uniform)) {}
+
+DispatchEnv Router::Env() {
+  return {.config = *config_, .registry = registry_, .prices = prices_, .timers = timers_,
+          .clock = clock_, .uniform = uniform_};
 }
 
-void Router::Release() { in_flight_.fetch_sub(1); }
-
-absl::StatusOr<const config::Deployment*> Router::Select(const std::string& model_group) {
-  const ModelGroup* group = registry_.Find(model_group);
-  if (group == nullptr) {
-    return MakeError(absl::StatusCode::kNotFound, common::v1::ERROR_KIND_MODEL_NOT_FOUND,
-                     absl::StrCat("model '", model_group,
-                                  "' is not served by this gateway; GET /v1/models lists the "
-                                  "models you can use"),
-                     {.param = "model"});
-  }
-  if (!Admit()) {
+absl::Status Router::Admit() {
+  if (in_flight_.fetch_add(1) >= config_->llmgw.max_upstream_requests) {
+    in_flight_.fetch_sub(1);
     return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_OVERLOADED,
                      "the router has too many provider calls in flight; retry shortly",
                      {.retry_after = std::chrono::seconds(1)});
   }
-  return registry_.Pick(*group, uniform_());
+  return absl::OkStatus();
 }
 
-v1::DispatchInfo Router::Describe(const config::Deployment& d) const {
-  v1::DispatchInfo info;
-  info.set_deployment_id(d.id);
-  info.set_model_group(d.model_name);
-  info.set_provider(d.params.provider);
-  info.set_upstream_model(d.params.upstream_model);
-  info.set_attempts(1);
-  return info;
-}
+void Router::Release() { in_flight_.fetch_sub(1); }
 
 std::shared_ptr<providers::CallHandle> Router::RouteChat(
     const v1::RouteChatRequest& request, const providers::CallOptions& options,
     std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done) {
-  auto selected = Select(request.request().model());
-  if (!selected.ok()) {
-    done(selected.status());
-    return std::make_shared<NoopHandle>();
+  if (auto s = Admit(); !s.ok()) {
+    done(s);
+    return std::make_shared<Unary>(*this, request, options, nullptr);
   }
-  const config::Deployment* d = *selected;
-  auto start = Clock::now();
-  return providers_.For(d->params.provider)
-      .Chat(*d, request.request(), options,
-            [this, d, start, info = Describe(*d), done = std::move(done)](
-                absl::StatusOr<common::v1::ChatCompletionResponse> r) mutable {
-              Release();
-              if (!r.ok()) return done(r.status());
-              v1::RouteChatResponse out;
-              *info.mutable_usage() = r->usage();
-              info.mutable_cost()->set_micros(pricing::CostOf(prices_.ForDeployment(d->id), r->usage()));
-              *info.mutable_upstream_latency() = Since(start);
-              *out.mutable_completion() = std::move(*r);
-              *out.mutable_dispatch() = std::move(info);
-              done(std::move(out));
-            });
+  auto d = std::make_shared<Unary>(*this, request, options, std::move(done));
+  d->Start();
+  return d;
 }
 
 std::shared_ptr<providers::CallHandle> Router::StreamChat(const v1::RouteChatRequest& request,
                                                           const providers::CallOptions& options,
                                                           StreamSink sink) {
-  auto selected = Select(request.request().model());
-  if (!selected.ok()) {
-    sink.on_done(selected.status(), v1::DispatchInfo());
-    return std::make_shared<NoopHandle>();
+  if (auto s = Admit(); !s.ok()) {
+    sink.on_done(s, v1::DispatchInfo());
+    return std::make_shared<Stream>(*this, request, options, StreamSink{});
   }
-  const config::Deployment* d = *selected;
-  struct State {
-    StreamSink sink;
-    v1::DispatchInfo info;
-    Clock::time_point start = Clock::now();
-    bool first = true;
-  };
-  auto st = std::make_shared<State>();
-  st->sink = std::move(sink);
-  st->info = Describe(*d);
-  return providers_.For(d->params.provider)
-      .StreamChat(*d, request.request(), options,
-                  {.on_chunk =
-                       [st](common::v1::ChatCompletionChunk chunk) {
-                         if (st->first) {
-                           st->first = false;
-                           *st->info.mutable_time_to_first_chunk() = Since(st->start);
-                         }
-                         if (chunk.has_usage()) *st->info.mutable_usage() = chunk.usage();
-                         st->sink.on_chunk(std::move(chunk));
-                       },
-                   .on_done =
-                       [this, d, st](absl::Status status) {
-                         Release();
-                         st->info.mutable_cost()->set_micros(pricing::CostOf(prices_.ForDeployment(d->id), st->info.usage()));
-                         *st->info.mutable_upstream_latency() = Since(st->start);
-                         auto on_done = std::move(st->sink.on_done);
-                         st->sink = {};
-                         on_done(std::move(status), std::move(st->info));
-                       }});
+  auto d = std::make_shared<Stream>(*this, request, options, std::move(sink));
+  d->Start();
+  return d;
 }
 
 v1::ListModelGroupsResponse Router::ListModelGroups() const {
   v1::ListModelGroupsResponse out;
-  for (const ModelGroup* g : registry_.groups()) {
+  auto add = [&](const std::string& name, const ModelGroup& g) {
     auto* mg = out.add_model_groups();
-    mg->set_name(g->name);
-    mg->set_deployment_count(static_cast<int32_t>(g->deployments.size()));
-    mg->set_mode(g->deployments.front()->info.mode);
-    mg->set_owned_by(g->deployments.front()->params.provider);
-    for (const auto* d : g->deployments) {
+    mg->set_name(name);
+    mg->set_deployment_count(static_cast<int32_t>(g.deployments.size()));
+    mg->set_mode(g.deployments.front()->info.mode);
+    mg->set_owned_by(g.deployments.front()->params.provider);
+    for (const auto* d : g.deployments) {
       for (const auto& a : d->info.access_groups) {
         if (std::find(mg->access_groups().begin(), mg->access_groups().end(), a) ==
             mg->access_groups().end()) {
@@ -155,8 +192,103 @@ v1::ListModelGroupsResponse Router::ListModelGroups() const {
         }
       }
     }
+  };
+  for (const ModelGroup* g : registry_.groups()) add(g->name, *g);
+  for (const auto& [alias, a] : config_->router_settings.model_group_alias) {
+    if (a.hidden || registry_.Find(alias) == nullptr) continue;
+    add(alias, *registry_.Find(alias));
   }
   return out;
+}
+
+v1::Deployment Router::Describe(const config::Deployment& d) const {
+  v1::Deployment out;
+  out.set_id(d.id);
+  out.set_model_group(d.model_name);
+  out.set_provider(d.params.provider);
+  out.set_upstream_model(d.params.upstream_model);
+  out.set_api_base(d.params.api_base.substr(0, d.params.api_base.find('?')));
+  if (d.params.order) out.set_order(*d.params.order);
+  HealthSnapshot s = registry_.Health(d).Snapshot(config_->router_settings.latency_window);
+  switch (s.circuit) {
+    case Circuit::kClosed:
+      out.set_state(v1::DEPLOYMENT_STATE_HEALTHY);
+      break;
+    case Circuit::kOpen:
+      out.set_state(v1::DEPLOYMENT_STATE_COOLDOWN);
+      break;
+    case Circuit::kHalfOpen:
+      out.set_state(v1::DEPLOYMENT_STATE_HALF_OPEN);
+      break;
+  }
+  if (s.cooldown_until) *out.mutable_cooldown_until() = WallOf(clock_, *s.cooldown_until);
+  out.set_cooldown_reason(s.cooldown_reason);
+  out.set_trial_in_flight(s.trial_in_flight);
+  if (s.forced_fail_until) *out.mutable_forced_fail_until() = WallOf(clock_, *s.forced_fail_until);
+  out.set_in_flight(s.in_flight);
+  if (s.latency_ms) out.set_latency_ms(*s.latency_ms);
+  if (s.ttft_ms) out.set_time_to_first_chunk_ms(*s.ttft_ms);
+  out.set_recent_successes(s.recent_successes);
+  out.set_recent_failures(s.recent_failures);
+  int64_t total = s.recent_successes + s.recent_failures;
+  out.set_recent_error_rate(total == 0 ? 0 : double(s.recent_failures) / double(total));
+  out.set_last_error(s.last_error);
+  out.set_minute_requests(s.minute_requests);
+  out.set_minute_tokens(s.minute_tokens);
+  return out;
+}
+
+absl::StatusOr<v1::ListDeploymentsResponse> Router::ListDeployments(const std::string& group) const {
+  v1::ListDeploymentsResponse out;
+  if (!group.empty() && registry_.Find(group) == nullptr) {
+    return MakeError(absl::StatusCode::kNotFound, common::v1::ERROR_KIND_MODEL_NOT_FOUND,
+                     absl::StrCat("no model group '", group, "'"), {.param = "model_group"});
+  }
+  const ModelGroup* only = group.empty() ? nullptr : registry_.Find(group);
+  for (const auto& d : config_->model_list) {
+    if (only == nullptr || d.model_name == only->name) *out.add_deployments() = Describe(d);
+  }
+  return out;
+}
+
+absl::StatusOr<const config::Deployment*> Router::Find(const std::string& id) const {
+  const config::Deployment* d = registry_.FindDeployment(id);
+  if (d == nullptr) {
+    return MakeError(absl::StatusCode::kNotFound, common::v1::ERROR_KIND_NOT_FOUND,
+                     absl::StrCat("no deployment with id '", id, "'; ListDeployments lists them"),
+                     {.param = "deployment_id"});
+  }
+  return d;
+}
+
+absl::StatusOr<v1::Deployment> Router::SetCooldown(const std::string& id, Millis duration,
+                                                   std::string reason) {
+  auto d = Find(id);
+  if (!d.ok()) return d.status();
+  if (duration.count() <= 0) {
+    return MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                     "duration must be > 0 (ClearCooldown ends a cooldown)", {.param = "duration"});
+  }
+  registry_.Health(**d).SetCooldown(duration, reason.empty() ? "set by an operator" : std::move(reason));
+  return Describe(**d);
+}
+
+absl::StatusOr<v1::Deployment> Router::ClearCooldown(const std::string& id) {
+  auto d = Find(id);
+  if (!d.ok()) return d.status();
+  registry_.Health(**d).ClearCooldown();
+  return Describe(**d);
+}
+
+absl::StatusOr<v1::Deployment> Router::ForceFail(const std::string& id, Millis duration) {
+  auto d = Find(id);
+  if (!d.ok()) return d.status();
+  if (duration.count() < 0) {
+    return MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                     "duration must be >= 0 (0 clears)", {.param = "duration"});
+  }
+  registry_.Health(**d).ForceFail(duration);
+  return Describe(**d);
 }
 
 }  // namespace llmgw::router

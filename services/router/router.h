@@ -1,5 +1,6 @@
-// The router's logic: finds the model group, picks a deployment, calls its provider, and
-// reports what the call used and cost. Knows nothing of gRPC; router_grpc.h is its face.
+// The router's logic: resolves the model group, runs each request's Dispatch (deployment
+// choice, retries, fallbacks, cooldowns), and answers the operator controls. Knows nothing
+// of gRPC; router_grpc.h is its face.
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,8 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "llmgw/common/clock.h"
+#include "llmgw/common/timer_thread.h"
 #include "llmgw/pricing/price_table.h"
 #include "llmgw/providers/provider.h"
 #include "llmgw/router/v1/router.pb.h"
@@ -23,15 +26,22 @@ struct ProviderSet {
 };
 
 struct StreamSink {
+  // Once, before the first chunk: the deployment that answers.
+  std::function<void(v1::DispatchInfo started)> on_start;
   std::function<void(common::v1::ChatCompletionChunk chunk)> on_chunk;
   // Once, last; `info` describes the dispatch whether it succeeded or not.
   std::function<void(absl::Status status, v1::DispatchInfo info)> on_done;
 };
 
+struct RouterOptions {
+  const Clock* clock = &Clock::Real();
+  std::function<double()> uniform = ThreadLocalUniform;
+};
+
 class Router {
  public:
-  Router(std::shared_ptr<const config::Config> config, ProviderSet providers,
-         std::function<double()> uniform = ThreadLocalUniform);
+  Router(std::shared_ptr<const config::Config> config, ProviderSet providers, TimerThread& timers,
+         RouterOptions options = {});
 
   // `done` runs once, possibly before RouteChat returns. The handle cancels the call.
   std::shared_ptr<providers::CallHandle> RouteChat(
@@ -44,19 +54,32 @@ class Router {
 
   v1::ListModelGroupsResponse ListModelGroups() const;
 
+  // Operator controls. NOT_FOUND for an unknown deployment or group.
+  absl::StatusOr<v1::ListDeploymentsResponse> ListDeployments(const std::string& model_group) const;
+  absl::StatusOr<v1::Deployment> SetCooldown(const std::string& id, Millis duration,
+                                             std::string reason);
+  absl::StatusOr<v1::Deployment> ClearCooldown(const std::string& id);
+  absl::StatusOr<v1::Deployment> ForceFail(const std::string& id, Millis duration);
+
+  const config::Config& config() const { return *config_; }
   int64_t in_flight() const { return in_flight_.load(); }
 
  private:
-  // Resolves the group and picks a deployment, or explains why not.
-  absl::StatusOr<const config::Deployment*> Select(const std::string& model_group);
-  v1::DispatchInfo Describe(const config::Deployment& d) const;
-  bool Admit();
+  class Unary;
+  class Stream;
+
+  struct DispatchEnv Env();
+  absl::Status Admit();
   void Release();
+  v1::Deployment Describe(const config::Deployment& d) const;
+  absl::StatusOr<const config::Deployment*> Find(const std::string& id) const;
 
   std::shared_ptr<const config::Config> config_;
+  const Clock& clock_;
   ModelRegistry registry_;
   pricing::PriceTable prices_;
   ProviderSet providers_;
+  TimerThread& timers_;
   std::function<double()> uniform_;
   std::atomic<int64_t> in_flight_{0};
 };

@@ -3,7 +3,10 @@
 #include <deque>
 #include <mutex>
 
+#include "google/protobuf/util/time_util.h"
 #include "llmgw/common/cancel_latch.h"
+#include "llmgw/common/crypto.h"
+#include "llmgw/common/error.h"
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/rpc/status.h"
 
@@ -12,7 +15,44 @@ namespace {
 
 providers::CallOptions OptionsFrom(const grpc::CallbackServerContext& ctx) {
   rpc::CallContext call = rpc::FromServerContext(ctx);
-  return {.request_id = call.request_id, .traceparent = call.traceparent};
+  providers::CallOptions o{.request_id = call.request_id, .traceparent = call.traceparent};
+  auto deadline = ctx.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    o.deadline = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     deadline - std::chrono::system_clock::now());
+  }
+  return o;
+}
+
+// The operator controls are for the master key only (ConstantTimeEquals).
+absl::Status CheckOperator(const grpc::CallbackServerContext& ctx, const config::Config& config) {
+  rpc::CallContext call = rpc::FromServerContext(ctx);
+  std::string token = rpc::BearerToken(call.authorization);
+  if (token.empty()) {
+    return MakeError(absl::StatusCode::kUnauthenticated, common::v1::ERROR_KIND_AUTHENTICATION,
+                     "the router's operator RPCs need the master key in `authorization` metadata");
+  }
+  if (!ConstantTimeEquals(token, config.general_settings.master_key)) {
+    return MakeError(absl::StatusCode::kPermissionDenied, common::v1::ERROR_KIND_FORBIDDEN,
+                     "only the master key may use the router's operator RPCs");
+  }
+  return absl::OkStatus();
+}
+
+Millis MillisOf(const google::protobuf::Duration& d) {
+  return Millis(google::protobuf::util::TimeUtil::DurationToMilliseconds(d));
+}
+
+// Runs `fn` (short, never blocking) after the operator check and finishes the RPC.
+template <typename Fn>
+grpc::ServerUnaryReactor* Operate(grpc::CallbackServerContext* ctx, const config::Config& config,
+                                  Fn fn) {
+  auto* reactor = ctx->DefaultReactor();
+  absl::Status s = CheckOperator(*ctx, config);
+  if (s.ok()) s = fn();
+  reactor->Finish(rpc::ToGrpcStatus(s));
+  return reactor;
 }
 
 class ChatReactor final : public grpc::ServerUnaryReactor {
@@ -52,7 +92,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> 
     std::weak_ptr<State> weak = state_;
     auto handle = router.StreamChat(
         *req, OptionsFrom(*ctx),
-        {.on_chunk =
+        {.on_start =
+             [weak](v1::DispatchInfo started) {
+               v1::RouteChatEvent e;
+               *e.mutable_started() = std::move(started);
+               Deliver(weak, std::move(e), std::nullopt);
+             },
+         .on_chunk =
              [weak](common::v1::ChatCompletionChunk chunk) {
                v1::RouteChatEvent e;
                *e.mutable_chunk() = std::move(chunk);
@@ -182,6 +228,53 @@ grpc::ServerUnaryReactor* RouterGrpc::ListModelGroups(grpc::CallbackServerContex
   *response = router_.ListModelGroups();
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::ListDeployments(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListDeploymentsRequest* request,
+                                                      v1::ListDeploymentsResponse* response) {
+  return Operate(ctx, router_.config(), [&]() -> absl::Status {
+    auto r = router_.ListDeployments(request->model_group());
+    if (!r.ok()) return r.status();
+    *response = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+absl::Status Store(absl::StatusOr<v1::Deployment> r, v1::DeploymentResponse* response) {
+  if (!r.ok()) return r.status();
+  *response->mutable_deployment() = std::move(*r);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RouterGrpc::SetCooldown(grpc::CallbackServerContext* ctx,
+                                                  const v1::SetCooldownRequest* request,
+                                                  v1::DeploymentResponse* response) {
+  return Operate(ctx, router_.config(), [&] {
+    return Store(router_.SetCooldown(request->deployment_id(), MillisOf(request->duration()),
+                                     request->reason()),
+                 response);
+  });
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::ClearCooldown(grpc::CallbackServerContext* ctx,
+                                                    const v1::ClearCooldownRequest* request,
+                                                    v1::DeploymentResponse* response) {
+  return Operate(ctx, router_.config(),
+                 [&] { return Store(router_.ClearCooldown(request->deployment_id()), response); });
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::ForceFail(grpc::CallbackServerContext* ctx,
+                                                const v1::ForceFailRequest* request,
+                                                v1::DeploymentResponse* response) {
+  return Operate(ctx, router_.config(), [&] {
+    return Store(router_.ForceFail(request->deployment_id(), MillisOf(request->duration())),
+                 response);
+  });
 }
 
 }  // namespace llmgw::router

@@ -1,5 +1,6 @@
 // The router's gRPC face (llmgw.router.v1.Router): reactors that never block, cancel the
-// provider call when the caller goes away, and pace a stream to the caller's reads.
+// provider call when the caller goes away, and pace a stream to the caller's reads. The
+// operator controls answer only to the master key.
 #pragma once
 
 #include "llmgw/router/v1/router.grpc.pb.h"
@@ -21,6 +22,18 @@ class RouterGrpc final : public v1::Router::CallbackService {
   grpc::ServerUnaryReactor* ListModelGroups(grpc::CallbackServerContext* ctx,
                                             const v1::ListModelGroupsRequest* request,
                                             v1::ListModelGroupsResponse* response) override;
+  grpc::ServerUnaryReactor* ListDeployments(grpc::CallbackServerContext* ctx,
+                                            const v1::ListDeploymentsRequest* request,
+                                            v1::ListDeploymentsResponse* response) override;
+  grpc::ServerUnaryReactor* SetCooldown(grpc::CallbackServerContext* ctx,
+                                        const v1::SetCooldownRequest* request,
+                                        v1::DeploymentResponse* response) override;
+  grpc::ServerUnaryReactor* ClearCooldown(grpc::CallbackServerContext* ctx,
+                                          const v1::ClearCooldownRequest* request,
+                                          v1::DeploymentResponse* response) override;
+  grpc::ServerUnaryReactor* ForceFail(grpc::CallbackServerContext* ctx,
+                                      const v1::ForceFailRequest* request,
+                                      v1::DeploymentResponse* response) override;
 
  private:
   Router& router_;

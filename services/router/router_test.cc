@@ -32,7 +32,8 @@ model_list:
     config_ = loaded->config;
     mock_ = std::make_unique<providers::MockProvider>(timers_);
     router_ = std::make_unique<Router>(
-        config_, ProviderSet{.by_name = {{"mock", mock_.get()}}, .unsupported = &unsupported_});
+        config_, ProviderSet{.by_name = {{"mock", mock_.get()}}, .unsupported = &unsupported_},
+        timers_);
   }
   v1::RouteChatRequest Request(const std::string& model) {
     v1::RouteChatRequest r;
@@ -102,6 +103,7 @@ TEST_F(RouterTest, StreamsChunksThenDispatchInfoWithUsage) {
   auto [status, info] = done.get_future().get();
   EXPECT_TRUE(status.ok());
   EXPECT_EQ(chunks.size(), 6u);
+  EXPECT_EQ(info.deployment_id(), "d1");
   EXPECT_EQ(info.usage().completion_tokens(), 3);
   EXPECT_GT(info.cost().micros(), 0);
   EXPECT_TRUE(info.has_time_to_first_chunk());

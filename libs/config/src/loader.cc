@@ -73,6 +73,7 @@ void ApplyDefaults(const YAML::Node& root, Context& ctx, Config& config) {
     d.stream_timeout =
         d.params.stream_timeout.value_or(config.router_settings.stream_timeout.value_or(d.timeout));
   }
+  internal::ResolveRouterSettings(ctx, config);
   if (config.model_list.empty() && ctx.errors().empty()) {
     ctx.Warn("model_list", "no deployments: every inference request will get 404");
   }
@@ -137,6 +138,7 @@ std::vector<DocumentedField> DocumentedFields() {
   std::vector<DocumentedField> out;
   internal::Document<TopLevel>("", kTopLevel, out);
   internal::DocumentModelList(out);
+  internal::DocumentRouterSettings(out);
   internal::DocumentSettings(out);
   internal::DocumentLlmgw(out);
   return out;

@@ -134,7 +134,7 @@ TEST(LoaderTest, KnownButUnimplementedKeysWarnOnceEach) {
 model_list:
   - model_name: claude
     litellm_params: {model: anthropic/claude-sonnet-4-5, max_retries: 2}
-router_settings: {num_retries: 3, routing_strategy: least-busy}
+router_settings: {num_retries: 3, retry_policy: {}}
 litellm_settings: {drop_params: true}
 general_settings: {database_url: postgresql://x, alerting: [slack]}
 )"));
@@ -143,10 +143,62 @@ general_settings: {database_url: postgresql://x, alerting: [slack]}
                                     "not implemented"),
                           HasSubstr("model_list[0].litellm_params.max_retries: LiteLLM setting "
                                     "not implemented"),
-                          HasSubstr("router_settings.num_retries"),
-                          HasSubstr("router_settings.routing_strategy: 'least-busy'"),
+                          HasSubstr("router_settings.retry_policy"),
                           HasSubstr("litellm_settings.drop_params"),
                           HasSubstr("general_settings.alerting")));
+}
+
+TEST(LoaderTest, RouterSettingsAndFallbacks) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o, order: 1, cooldown_time: 0}
+  - model_name: b
+    litellm_params: {model: openai/gpt-4o-mini}
+router_settings:
+  routing_strategy: latency-based-routing
+  routing_strategy_args: {ttl: 60, lowest_latency_buffer: 0.5}
+  allowed_fails: 1
+  cooldown_time: 30
+  fallbacks: [{a: [b]}]
+  default_fallbacks: [b]
+  model_group_alias: {gpt-4: a, old: {model: b, hidden: true}}
+litellm_settings: {num_retries: 4, context_window_fallbacks: [{a: [b]}]}
+)"));
+  const auto& r = loaded.config->router_settings;
+  EXPECT_EQ(r.routing_strategy, RoutingStrategy::kLatencyBased);
+  EXPECT_EQ(r.latency_window, std::chrono::seconds(60));
+  EXPECT_DOUBLE_EQ(r.lowest_latency_buffer, 0.5);
+  EXPECT_EQ(r.num_retries, 4);  // from litellm_settings
+  EXPECT_EQ(r.allowed_fails, 1);
+  EXPECT_EQ(r.cooldown_time, std::chrono::seconds(30));
+  ASSERT_EQ(r.fallbacks.general.size(), 1u);
+  EXPECT_EQ(r.fallbacks.general[0].from, "a");
+  EXPECT_THAT(r.fallbacks.general[0].to, ElementsAre("b"));
+  EXPECT_TRUE(r.fallbacks.context_window.empty());  // router_settings has lists: they win
+  EXPECT_EQ(r.model_group_alias.at("old").model_group, "b");
+  EXPECT_TRUE(r.model_group_alias.at("old").hidden);
+  EXPECT_EQ(loaded.config->model_list[0].params.order, 1);
+  EXPECT_EQ(loaded.config->model_list[0].params.cooldown_time, Millis(0));
+
+  auto bad = Load(R"(
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o}
+router_settings:
+  routing_strategy: least-bussy
+  fallbacks: [{a: [nope]}]
+  model_group_alias: {x: missing}
+)");
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument,
+                            "router_settings.routing_strategy: unknown routing strategy "
+                                      "'least-bussy'; did you mean 'least-busy'?"));
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument,
+                            "router_settings.fallbacks[0].a[0]: 'nope' is not a model "
+                                      "group"));
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument,
+                            "router_settings.model_group_alias.x: 'missing' is not a model "
+                                      "group"));
 }
 
 TEST(LoaderTest, DatabaseSettingsAreReadAndChecked) {

@@ -64,6 +64,10 @@ std::optional<std::string> ReadHostPort(const YAML::Node& n, const std::string& 
 std::optional<std::string> ReadDurationText(const YAML::Node& n, const std::string& path,
                                             Context& ctx);
 
+// A fallbacks list: [{group: [fallback, ...]}, ...].
+std::optional<std::vector<FallbackRule>> ReadFallbackRules(const YAML::Node& n,
+                                                           const std::string& path, Context& ctx);
+
 // A field of a mapping section.
 template <typename T>
 struct Field {
@@ -144,6 +148,9 @@ void ParseLlmgw(const YAML::Node& node, Context& ctx, Config& out);
 void ParseSla(const YAML::Node& node, Context& ctx, Config& out);
 void DocumentModelList(std::vector<DocumentedField>& out);
 void DocumentSettings(std::vector<DocumentedField>& out);
+void DocumentRouterSettings(std::vector<DocumentedField>& out);
+// After every section is parsed: litellm_settings defaults, and names that must exist.
+void ResolveRouterSettings(Context& ctx, Config& out);
 void DocumentLlmgw(std::vector<DocumentedField>& out);
 
 }  // namespace llmgw::config::internal

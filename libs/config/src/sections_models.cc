@@ -156,8 +156,17 @@ const Field<P> kLitellmParams[] = {
      }},
     {"max_retries", "", "", "", "", nullptr},
     {"max_parallel_requests", "", "", "", "", nullptr},
-    {"cooldown_time", "", "", "", "", nullptr},
-    {"order", "", "", "", "", nullptr},
+    {"cooldown_time", "seconds", "router_settings.cooldown_time", ">= 0",
+     "This deployment's cooldown after allowed_fails failures; 0 never cools it down.",
+     [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
+       if (auto x = ReadNumber(v, p, c, 0, true, 86400)) o.cooldown_time = Millis(int64_t(*x * 1000));
+     }},
+    {"order", "integer", "none (after every ordered deployment)", ">= 1",
+     "Priority: the router uses the lowest order with a healthy deployment and moves to the "
+     "next order only when all of those fail or cool down.",
+     [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
+       if (auto x = ReadInt(v, p, c, 1)) o.order = *x;
+     }},
     {"num_retries", "", "", "", "", nullptr},
     {"tags", "", "", "", "", nullptr},
     {"drop_params", "", "", "", "", nullptr},

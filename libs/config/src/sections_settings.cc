@@ -8,60 +8,37 @@ namespace {
 
 #define LLMGW_KNOWN(name) {name, "", "", "", "", nullptr}
 
-const Field<RouterSettings> kRouter[] = {
-    {"routing_strategy", "string", "simple-shuffle", "simple-shuffle",
-     "How a deployment is picked within a model group. LiteLLM's other strategies are "
-     "accepted with a warning and run as simple-shuffle.",
-     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
-       auto s = ReadString(v, p, c);
-       if (!s) return;
-       static const std::vector<std::string> known = {
-           "simple-shuffle",        "least-busy",           "usage-based-routing",
-           "usage-based-routing-v2", "latency-based-routing", "cost-based-routing"};
-       if (*s == "simple-shuffle") {
-         o.routing_strategy = RoutingStrategy::kSimpleShuffle;
-       } else if (std::find(known.begin(), known.end(), *s) != known.end()) {
-         c.Warn(p, absl::StrCat("'", *s, "' is not implemented by llmgw yet; using simple-shuffle"));
-       } else {
-         std::string message = absl::StrCat("unknown routing strategy '", *s, "'");
-         if (auto g = DidYouMean(*s, known)) message += "; did you mean '" + *g + "'?";
-         c.Error(v, p, message);
-       }
-     }},
-    {"timeout", "seconds", "litellm_settings.request_timeout", "> 0",
-     "Default timeout of a non-streaming provider call.",
-     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
-       if (auto x = ReadSeconds(v, p, c)) o.timeout = *x;
-     }},
-    {"stream_timeout", "seconds", "the deployment's timeout", "> 0",
-     "Default longest silence between stream chunks.",
-     [](const YAML::Node& v, const std::string& p, Context& c, RouterSettings& o) {
-       if (auto x = ReadSeconds(v, p, c)) o.stream_timeout = *x;
-     }},
-    LLMGW_KNOWN("num_retries"), LLMGW_KNOWN("retry_after"), LLMGW_KNOWN("allowed_fails"),
-    LLMGW_KNOWN("cooldown_time"), LLMGW_KNOWN("disable_cooldowns"),
-    LLMGW_KNOWN("max_fallbacks"), LLMGW_KNOWN("fallbacks"),
-    LLMGW_KNOWN("context_window_fallbacks"), LLMGW_KNOWN("content_policy_fallbacks"),
-    LLMGW_KNOWN("default_fallbacks"), LLMGW_KNOWN("model_group_alias"),
-    LLMGW_KNOWN("retry_policy"), LLMGW_KNOWN("allowed_fails_policy"),
-    LLMGW_KNOWN("enable_pre_call_checks"), LLMGW_KNOWN("optional_pre_call_checks"),
-    LLMGW_KNOWN("routing_strategy_args"), LLMGW_KNOWN("redis_host"), LLMGW_KNOWN("redis_port"),
-    LLMGW_KNOWN("redis_password"), LLMGW_KNOWN("redis_url"),
-    LLMGW_KNOWN("provider_budget_config"), LLMGW_KNOWN("enable_tag_filtering"),
-    LLMGW_KNOWN("caching_groups"), LLMGW_KNOWN("client_ttl"),
-    LLMGW_KNOWN("default_max_parallel_requests"), LLMGW_KNOWN("cache_responses"),
-    LLMGW_KNOWN("set_verbose"), LLMGW_KNOWN("debug_level"),
-};
-
 const Field<LitellmSettings> kLitellm[] = {
     {"request_timeout", "seconds", "600", "> 0",
      "Default timeout of every provider call when router_settings.timeout is unset.",
      [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
        if (auto x = ReadSeconds(v, p, c)) o.request_timeout = *x;
      }},
-    LLMGW_KNOWN("drop_params"), LLMGW_KNOWN("num_retries"), LLMGW_KNOWN("fallbacks"),
-    LLMGW_KNOWN("context_window_fallbacks"), LLMGW_KNOWN("content_policy_fallbacks"),
-    LLMGW_KNOWN("default_fallbacks"), LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
+    {"num_retries", "integer", "2", "0..10", "router_settings.num_retries when that is unset.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadInt(v, p, c, 0, 10)) o.num_retries = static_cast<int>(*x);
+     }},
+    {"fallbacks", "list of {group: [groups]}", "[]", "groups of model_list",
+     "router_settings.fallbacks when router_settings sets no fallback list.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadFallbackRules(v, p, c)) o.fallbacks.general = *x;
+     }},
+    {"context_window_fallbacks", "list of {group: [groups]}", "[]", "groups of model_list",
+     "router_settings.context_window_fallbacks when router_settings sets no fallback list.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadFallbackRules(v, p, c)) o.fallbacks.context_window = *x;
+     }},
+    {"content_policy_fallbacks", "list of {group: [groups]}", "[]", "groups of model_list",
+     "router_settings.content_policy_fallbacks when router_settings sets no fallback list.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadFallbackRules(v, p, c)) o.fallbacks.content_policy = *x;
+     }},
+    {"default_fallbacks", "list of groups", "[]", "groups of model_list",
+     "router_settings.default_fallbacks when router_settings sets no fallback list.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadStringList(v, p, c)) o.fallbacks.default_fallbacks = *x;
+     }},
+    LLMGW_KNOWN("drop_params"), LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
     LLMGW_KNOWN("callbacks"), LLMGW_KNOWN("success_callback"), LLMGW_KNOWN("failure_callback"),
     LLMGW_KNOWN("service_callback"), LLMGW_KNOWN("service_callbacks"),
     LLMGW_KNOWN("max_budget"), LLMGW_KNOWN("budget_duration"), LLMGW_KNOWN("timezone"),
@@ -132,10 +109,6 @@ const Field<GeneralSettings> kGeneral[] = {
 
 }  // namespace
 
-void ParseRouterSettings(const YAML::Node& node, Context& ctx, Config& out) {
-  ParseMapping<RouterSettings>(node, "router_settings", kRouter, ctx, out.router_settings);
-}
-
 void ParseLitellmSettings(const YAML::Node& node, Context& ctx, Config& out) {
   ParseMapping<LitellmSettings>(node, "litellm_settings", kLitellm, ctx, out.litellm_settings);
 }
@@ -145,7 +118,6 @@ void ParseGeneralSettings(const YAML::Node& node, Context& ctx, Config& out) {
 }
 
 void DocumentSettings(std::vector<DocumentedField>& out) {
-  Document<RouterSettings>("router_settings", kRouter, out);
   Document<LitellmSettings>("litellm_settings", kLitellm, out);
   Document<GeneralSettings>("general_settings", kGeneral, out);
 }

@@ -104,6 +104,39 @@ PriceTable::PriceTable(const config::Config& config) {
     g.max_output_tokens = std::max(g.max_output_tokens, p.max_output_tokens);
     g.known = g.known || p.known;
   }
+  // A request may end on any fallback of its group (router_settings' lists), so what it
+  // reserves must cover the dearest of them too.
+  const auto& f = config.router_settings.fallbacks;
+  std::map<std::string, Price> own = by_group_;
+  auto merge = [](Price& into, const Price& p) {
+    into.input = std::max(into.input, p.input);
+    into.output = std::max(into.output, p.output);
+    into.cached_input = std::max(into.cached_input, p.cached_input);
+    into.max_output_tokens = std::max(into.max_output_tokens, p.max_output_tokens);
+    into.known = into.known || p.known;
+  };
+  auto price_of = [&](const std::string& name) -> const Price* {
+    if (auto it = own.find(name); it != own.end()) return &it->second;
+    if (auto it = by_deployment_.find(name); it != by_deployment_.end()) return &it->second;
+    return nullptr;
+  };
+  for (auto& [group, worst] : by_group_) {
+    bool has_entry = false;
+    for (const auto* rules : {&f.general, &f.context_window, &f.content_policy}) {
+      for (const auto& r : *rules) {
+        if (r.from != group && r.from != "*") continue;
+        if (rules == &f.general && r.from == group) has_entry = true;
+        for (const auto& to : r.to) {
+          if (const Price* p = price_of(to)) merge(worst, *p);
+        }
+      }
+    }
+    if (!has_entry) {
+      for (const auto& to : f.default_fallbacks) {
+        if (const Price* p = price_of(to)) merge(worst, *p);
+      }
+    }
+  }
 }
 
 const Price& PriceTable::ForDeployment(const std::string& deployment_id) const {

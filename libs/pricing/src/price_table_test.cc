@@ -6,8 +6,8 @@
 namespace llmgw::pricing {
 namespace {
 
-std::shared_ptr<const config::Config> Load(const std::string& models) {
-  auto loaded = config::LoadConfigString("general_settings: {master_key: sk-master-test-000000001}\nmodel_list:\n" + models,
+std::shared_ptr<const config::Config> Load(const std::string& models, const std::string& extra = "") {
+  auto loaded = config::LoadConfigString("general_settings: {master_key: sk-master-test-000000001}\n" + extra + "model_list:\n" + models,
                                          "t.yaml", [](const std::string&) { return std::optional<std::string>("x"); });
   EXPECT_TRUE(loaded.ok()) << loaded.status();
   return loaded->config;
@@ -58,6 +58,21 @@ TEST(PriceTableTest, ConfigOverridesWinAndGroupsTakeTheWorstCase) {
   EXPECT_EQ(worst.max_output_tokens, 16384);
   EXPECT_FALSE(t.ForDeployment("unpriced").known);
   EXPECT_EQ(t.Unpriced(), std::vector<std::string>{"unpriced"});
+}
+
+TEST(PriceTableTest, AGroupsWorstCaseCoversItsFallbacks) {
+  auto c = Load(R"(
+  - model_name: cheap
+    litellm_params: {model: openai/a, input_cost_per_token: 0.000001, output_cost_per_token: 0.000001}
+  - model_name: dear
+    litellm_params: {model: openai/b, input_cost_per_token: 0.00001, output_cost_per_token: 0.00003}
+  - model_name: other
+    litellm_params: {model: openai/c, input_cost_per_token: 0.000002, output_cost_per_token: 0.000002}
+)", "router_settings: {fallbacks: [{cheap: [dear]}], default_fallbacks: [other]}\n");
+  PriceTable t(*c);
+  EXPECT_EQ(t.WorstForGroup("cheap").output, 30'000'000);  // its fallback's price
+  EXPECT_EQ(t.WorstForGroup("dear").output, 30'000'000);   // its own (default: other, cheaper)
+  EXPECT_EQ(t.WorstForGroup("other").output, 2'000'000);   // default_fallbacks names itself only
 }
 
 }  // namespace

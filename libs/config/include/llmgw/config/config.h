@@ -33,6 +33,10 @@ struct LitellmParams {
   std::optional<PicoUsdPerToken> output_cost_per_token;
   std::string region_name;
   std::map<std::string, std::string> extra_headers;
+  // Priority within the group: lower goes first; deployments without one come last.
+  std::optional<int64_t> order;
+  // This deployment's cooldown; 0 disables cooldown for it. nullopt: router_settings'.
+  std::optional<Millis> cooldown_time;
   // mock/ provider only.
   std::optional<std::string> mock_response;
   Millis mock_latency{0};
@@ -65,16 +69,56 @@ struct Deployment {
   Millis stream_timeout{0};
 };
 
-enum class RoutingStrategy { kSimpleShuffle };
+enum class RoutingStrategy { kSimpleShuffle, kLeastBusy, kUsageBased, kLatencyBased, kCostBased };
+
+// One entry of a fallbacks list: `{from: [to, ...]}`; `from` may be "*" (every group).
+struct FallbackRule {
+  std::string from;
+  std::vector<std::string> to;
+  std::string path;  // where it was written, for messages
+};
+
+struct FallbackLists {
+  std::vector<FallbackRule> general;           // fallbacks
+  std::vector<FallbackRule> context_window;    // context_window_fallbacks
+  std::vector<FallbackRule> content_policy;    // content_policy_fallbacks
+  std::vector<std::string> default_fallbacks;  // for groups without a general entry
+  bool empty() const {
+    return general.empty() && context_window.empty() && content_policy.empty() &&
+           default_fallbacks.empty();
+  }
+};
+
+struct ModelGroupAlias {
+  std::string model_group;
+  bool hidden = false;  // served, but not listed by /v1/models
+};
 
 struct RouterSettings {
   RoutingStrategy routing_strategy = RoutingStrategy::kSimpleShuffle;
   std::optional<Millis> timeout;
   std::optional<Millis> stream_timeout;
+  // Retries within a group after the first attempt; nullopt until the loader resolves it
+  // (router_settings, else litellm_settings, else 2).
+  std::optional<int> num_retries;
+  Millis retry_after{0};  // smallest wait before a retry to the same deployment
+  int allowed_fails = 3;  // failures within allowed_fails_window before a cooldown
+  Millis allowed_fails_window{60'000};
+  Millis cooldown_time{5'000};
+  bool disable_cooldowns = false;
+  int max_fallbacks = 5;
+  FallbackLists fallbacks;  // litellm_settings' when router_settings has none
+  std::map<std::string, ModelGroupAlias> model_group_alias;
+  bool enable_pre_call_checks = false;
+  // routing_strategy_args
+  Millis latency_window{3'600'000};  // ttl: how long a latency sample counts
+  double lowest_latency_buffer = 0;  // pick among deployments within this fraction of the best
 };
 
 struct LitellmSettings {
   std::optional<Millis> request_timeout;
+  std::optional<int> num_retries;
+  FallbackLists fallbacks;
   // Budget of every end user (the request's `user` field), lifetime; nullopt: none.
   std::optional<MicroUsd> max_end_user_budget;
 };

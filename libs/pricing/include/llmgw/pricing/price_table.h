@@ -37,8 +37,9 @@ class PriceTable {
 
   // The price of one deployment (by its effective id).
   const Price& ForDeployment(const std::string& deployment_id) const;
-  // The worst case over a model group's deployments (the highest of each price and of
-  // max_output_tokens): what a reservation must assume before the router picks one.
+  // The worst case over a model group's deployments and those of every fallback it may end
+  // on (the highest of each price and of max_output_tokens): what a reservation must assume
+  // before the router picks one.
   const Price& WorstForGroup(const std::string& model_group) const;
   // Deployments with no price anywhere (cost 0), for a start-up warning.
   std::vector<std::string> Unpriced() const;

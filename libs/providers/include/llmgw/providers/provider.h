@@ -3,6 +3,7 @@
 // callbacks on their own thread (the HTTP client's or the timer's).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ using common::v1::ChatCompletionResponse;
 struct CallOptions {
   std::string request_id;
   std::string traceparent;
+  // When the caller stops waiting: retries and waits for a recovery end before it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 // Controls a call in progress. Safe from any thread; calls after the end do nothing.
