@@ -27,8 +27,7 @@ providers::CallOptions OptionsFrom(const grpc::CallbackServerContext& ctx) {
 
 // The operator controls are for the master key only (ConstantTimeEquals).
 absl::Status CheckOperator(const grpc::CallbackServerContext& ctx, const config::Config& config) {
-  rpc::CallContext call = rpc::FromServerContext(ctx);
-  std::string token = rpc::BearerToken(call.authorization);
+  std::string token = rpc::BearerToken(rpc::ClientMetadata(ctx, rpc::kAuthorizationKey));
   if (token.empty()) {
     return MakeError(absl::StatusCode::kUnauthenticated, common::v1::ERROR_KIND_AUTHENTICATION,
                      "the router's operator RPCs need the master key in `authorization` metadata");

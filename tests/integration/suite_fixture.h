@@ -30,8 +30,10 @@ class SuiteTest : public ::testing::Test {
  protected:
   // `http_yaml` extends llmgw.http; `general_yaml` extends general_settings (e.g. a
   // database_url). Stores live in a fresh data_dir per test.
+  // `sections_yaml` adds top-level sections (router_settings, ...).
   void StartSuite(const std::string& model_list_yaml, const std::string& http_yaml = "",
-                  const std::string& general_yaml = "", const std::string& llmgw_yaml = "") {
+                  const std::string& general_yaml = "", const std::string& llmgw_yaml = "",
+                  const std::string& sections_yaml = "") {
     if (data_dir_.empty()) {
       char tmpl[] = "/tmp/llmgw_suite_XXXXXX";
       ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -43,7 +45,7 @@ class SuiteTest : public ::testing::Test {
     std::string base = "http://127.0.0.1:" + std::to_string(fake_->port()) + "/v1";
     std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + general_yaml + "}\n" +
                        "llmgw:\n  data_dir: " + data_dir_ + "\n" + llmgw_yaml + "  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
-                       http_yaml + "}\n" + "model_list:\n" + model_list_yaml;
+                       http_yaml + "}\n" + sections_yaml + "model_list:\n" + model_list_yaml;
     size_t pos;
     while ((pos = yaml.find("$FAKE")) != std::string::npos) yaml.replace(pos, 5, base);
     auto loaded = config::LoadConfigString(yaml, "test.yaml", [](const std::string&) {
