@@ -1,0 +1,44 @@
+// Internal: the HTTP side every HTTP adapter shares. A unary call collects the body and
+// hands it to the adapter's parser; a stream feeds SSE events to the adapter's decoder.
+// Transport failures, HTTP errors and truncated streams map to llmgw errors here, once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "llmgw/http/client.h"
+#include "llmgw/http/sse.h"
+#include "llmgw/providers/provider.h"
+
+namespace llmgw::providers::internal {
+
+using ParseResponse = std::function<absl::StatusOr<ChatCompletionResponse>(std::string_view body)>;
+
+std::shared_ptr<CallHandle> StartUnaryCall(http::Client& client, http::ClientRequest request,
+                                           std::string deployment_id, ParseResponse parse,
+                                           ChatDone done);
+
+// Turns one provider's stream events into chunks. Runs on the HTTP client's thread.
+class StreamDecoder {
+ public:
+  virtual ~StreamDecoder() = default;
+  // One SSE event; `emit` passes a chunk on. A non-OK status ends the stream with it.
+  virtual absl::Status OnEvent(const http::SseEvent& event,
+                               const std::function<void(ChatCompletionChunk)>& emit) = 0;
+  // Whether the provider finished the stream properly ([DONE], message_stop, ...), given
+  // whether the connection itself ended cleanly.
+  virtual bool Complete(bool connection_ok) const = 0;
+};
+
+std::shared_ptr<CallHandle> StartStreamCall(http::Client& client, http::ClientRequest request,
+                                            std::string deployment_id,
+                                            std::unique_ptr<StreamDecoder> decoder,
+                                            StreamCallbacks callbacks);
+
+// Headers every adapter sends: request id, trace context and the deployment's extras.
+void AddCommonHeaders(const config::Deployment& d, const CallOptions& options,
+                      http::HeaderList& headers);
+
+}  // namespace llmgw::providers::internal
