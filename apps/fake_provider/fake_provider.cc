@@ -13,7 +13,7 @@
 #include "llmgw/common/timer_thread.h"
 #include "llmgw/http/server.h"
 #include "llmgw/http/sse.h"
-#include "llmgw/providers/openai_json.h"
+#include "apps/fake_provider/fake_wire.h"
 #include "llmgw/providers/tokens.h"
 
 namespace llmgw::fake {
@@ -25,8 +25,8 @@ namespace {
 
 struct Behaviour {
   std::optional<int64_t> latency_ms, chunk_delay_ms, status, retry_after, drop_after_chunks;
-  std::optional<bool> hang;
-  std::optional<std::string> text;
+  std::optional<bool> hang, tool_call;
+  std::optional<std::string> text, tool_arguments;
 
   // Fields set in `over` win.
   void Apply(const Behaviour& over) {
@@ -37,6 +37,8 @@ struct Behaviour {
     if (over.drop_after_chunks) drop_after_chunks = over.drop_after_chunks;
     if (over.hang) hang = over.hang;
     if (over.text) text = over.text;
+    if (over.tool_call) tool_call = over.tool_call;
+    if (over.tool_arguments) tool_arguments = over.tool_arguments;
   }
 };
 
@@ -56,6 +58,10 @@ Behaviour FromJson(const json::object& o) {
   if (auto it = o.find("text"); it != o.end() && it->value().is_string()) {
     b.text = std::string(it->value().get_string());
   }
+  if (auto it = o.find("tool_call"); it != o.end() && it->value().is_bool()) b.tool_call = it->value().get_bool();
+  if (auto it = o.find("tool_arguments"); it != o.end() && it->value().is_string()) {
+    b.tool_arguments = std::string(it->value().get_string());
+  }
   return b;
 }
 
@@ -74,14 +80,10 @@ Behaviour FromHeaders(const http::Request& r) {
   b.drop_after_chunks = num("x-fake-drop-after-chunks");
   if (r.Header("x-fake-hang") == "1" || r.Header("x-fake-hang") == "true") b.hang = true;
   if (auto t = r.Header("x-fake-text"); !t.empty()) b.text = std::string(t);
+  if (r.Header("x-fake-tool-call") == "1" || r.Header("x-fake-tool-call") == "true") b.tool_call = true;
   return b;
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 http::Response Json(int status, const std::string& body) {
   return http::Response{.status = status, .body = body};
@@ -102,9 +104,9 @@ struct FakeProvider::Impl {
   std::set<std::shared_ptr<http::Exchange>> held;  // hanging exchanges
 
   void Handle(std::shared_ptr<http::Exchange> ex);
-  void Chat(std::shared_ptr<http::Exchange> ex);
-  void Stream(std::shared_ptr<http::Exchange> ex, providers::ChatCompletionRequest req,
-              Behaviour b, std::shared_ptr<std::atomic<bool>> done);
+  void Chat(std::shared_ptr<http::Exchange> ex, const Wire& wire);
+  void Stream(std::shared_ptr<http::Exchange> ex, std::vector<std::string> events, Behaviour b,
+              std::shared_ptr<std::atomic<bool>> done);
   void Control(std::shared_ptr<http::Exchange> ex);
   std::string StatsJson() const;
 
@@ -132,7 +134,11 @@ void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
   const auto& r = ex->request();
   if (r.path == "/v1/chat/completions" || r.path == "/chat/completions") {
     if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
-    return Chat(std::move(ex));
+    return Chat(std::move(ex), OpenAIWire());
+  }
+  if (r.path == "/v1/messages") {
+    if (r.method != "POST") return ex->Respond(Json(405, AnthropicWire().ErrorBody(405, "use POST")));
+    return Chat(std::move(ex), AnthropicWire());
   }
   if (r.path == "/v1/models" || r.path == "/models") {
     json::array data;
@@ -184,19 +190,18 @@ std::string FakeProvider::Impl::StatsJson() const {
                                       {"in_flight", in_flight.load()}});
 }
 
-void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex) {
+void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex, const Wire& wire) {
   chat_requests++;
-  auto parsed = providers::ParseChatRequest(ex->request().body);
+  auto parsed = wire.Parse(ex->request());
   if (!parsed.ok()) {
-    std::string msg(parsed.status().message());
-    return ex->Respond(Json(400, json::serialize(json::object{
-        {"error", json::object{{"message", msg}, {"type", "invalid_request_error"}}}})));
+    int status = ParseErrorStatus(parsed.status());
+    return ex->Respond(Json(status, wire.ErrorBody(status, std::string(parsed.status().message()))));
   }
   Behaviour b;
   {
     std::lock_guard lock(mu);
     b = defaults;
-    if (auto it = per_model.find(parsed->model()); it != per_model.end()) b.Apply(it->second);
+    if (auto it = per_model.find(parsed->model); it != per_model.end()) b.Apply(it->second);
   }
   b.Apply(FromHeaders(ex->request()));
   auto done = std::make_shared<std::atomic<bool>>(false);
@@ -209,33 +214,22 @@ void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex) {
   auto latency = Millis(b.latency_ms.value_or(0));
   if (b.status.value_or(200) != 200) {
     int status = static_cast<int>(*b.status);
-    timers.Schedule(latency, [this, ex, status, b, done] {
-      http::Response r = Json(status, json::serialize(json::object{
-          {"error", json::object{{"message", "fake provider error " + std::to_string(status)},
-                                 {"type", status == 429 ? "requests" : "server_error"},
-                                 {"code", status == 429 ? "rate_limit_exceeded" : "server_error"}}}}));
-      if (b.retry_after) r.headers.emplace_back("retry-after", std::to_string(*b.retry_after));
+    http::Response r = Json(status, wire.ErrorBody(status, "fake provider error " + std::to_string(status)));
+    if (b.retry_after) r.headers.emplace_back("retry-after", std::to_string(*b.retry_after));
+    timers.Schedule(latency, [this, ex, done, r = std::move(r)]() mutable {
       Finish(done);
       ex->Respond(std::move(r));
     });
     return;
   }
-  if (parsed->stream()) return Stream(ex, std::move(*parsed), b, done);
-  std::string text = b.text.value_or("Hello from the fake provider.");
-  auto tokens = providers::SplitIntoTokens(text);
-  providers::ChatCompletionResponse resp;
-  resp.set_id("chatcmpl-fake-" + RandomHex(8));
-  resp.set_created(NowSeconds());
-  resp.set_model(parsed->model());
-  auto* c = resp.add_choices();
-  c->mutable_message()->set_role(common::v1::CHAT_ROLE_ASSISTANT);
-  c->mutable_message()->set_text(text);
-  c->set_finish_reason("stop");
-  resp.mutable_usage()->set_prompt_tokens(providers::EstimatePromptTokens(*parsed));
-  resp.mutable_usage()->set_completion_tokens(static_cast<int64_t>(tokens.size()));
-  resp.mutable_usage()->set_total_tokens(resp.usage().prompt_tokens() + resp.usage().completion_tokens());
-  std::string body = providers::ChatResponseToJson(resp);
-  auto respond = [this, ex, done, body = std::move(body)] {
+  FakeAnswer answer;
+  answer.text = b.text.value_or("Hello from the fake provider.");
+  answer.tokens = providers::SplitIntoTokens(answer.text);
+  // A tool call when asked for and a tool is offered, unless this turn brings its result.
+  answer.tool_call = b.tool_call.value_or(false) && !parsed->first_tool.empty() && !parsed->after_tool_result;
+  answer.tool_arguments = b.tool_arguments.value_or(R"({"city":"Paris"})");
+  if (parsed->stream) return Stream(ex, wire.Events(*parsed, answer), b, done);
+  auto respond = [this, ex, done, body = wire.Body(*parsed, answer)] {
     Finish(done);
     ex->Respond(Json(200, body));
   };
@@ -243,9 +237,8 @@ void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex) {
   timers.Schedule(latency, respond);
 }
 
-void FakeProvider::Impl::Stream(std::shared_ptr<http::Exchange> ex,
-                                providers::ChatCompletionRequest req, Behaviour b,
-                                std::shared_ptr<std::atomic<bool>> done) {
+void FakeProvider::Impl::Stream(std::shared_ptr<http::Exchange> ex, std::vector<std::string> events,
+                                Behaviour b, std::shared_ptr<std::atomic<bool>> done) {
   streams_started++;
   struct State {
     std::vector<std::string> events;
@@ -254,43 +247,9 @@ void FakeProvider::Impl::Stream(std::shared_ptr<http::Exchange> ex,
     Millis gap{0};
   };
   auto st = std::make_shared<State>();
+  st->events = std::move(events);
   st->drop_after = b.drop_after_chunks.value_or(-1);
   st->gap = Millis(b.chunk_delay_ms.value_or(0));
-  auto tokens = providers::SplitIntoTokens(b.text.value_or("Hello from the fake provider."));
-  providers::ChatCompletionChunk base;
-  base.set_id("chatcmpl-fake-" + RandomHex(8));
-  base.set_created(NowSeconds());
-  base.set_model(req.model());
-  bool usage = req.stream_options().include_usage();
-  auto emit = [&](const providers::ChatCompletionChunk& c) {
-    st->events.push_back(http::SseData(providers::ChatChunkToJson(c, usage)));
-  };
-  {
-    auto c = base;
-    auto* ch = c.add_choices();
-    ch->mutable_delta()->set_role(common::v1::CHAT_ROLE_ASSISTANT);
-    ch->mutable_delta()->set_text("");
-    emit(c);
-  }
-  for (const auto& t : tokens) {
-    auto c = base;
-    c.add_choices()->mutable_delta()->set_text(t);
-    emit(c);
-  }
-  {
-    auto c = base;
-    c.add_choices()->set_finish_reason("stop");
-    c.mutable_choices(0)->mutable_delta();
-    emit(c);
-  }
-  if (usage) {
-    auto c = base;
-    c.mutable_usage()->set_prompt_tokens(providers::EstimatePromptTokens(req));
-    c.mutable_usage()->set_completion_tokens(static_cast<int64_t>(tokens.size()));
-    c.mutable_usage()->set_total_tokens(c.usage().prompt_tokens() + c.usage().completion_tokens());
-    emit(c);
-  }
-  st->events.push_back("data: [DONE]\n\n");
   auto step = std::make_shared<std::function<void()>>();
   std::weak_ptr<std::function<void()>> weak = step;
   *step = [this, ex, st, weak, done]() {

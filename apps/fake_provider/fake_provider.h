@@ -1,11 +1,12 @@
-// A fast, scriptable fake of an OpenAI-compatible provider for tests, benchmarks and
-// drills. Behaviour comes from `x-fake-*` request headers, per-model settings or defaults
+// A fast, scriptable fake of an OpenAI-compatible provider (/v1/chat/completions) and of
+// Anthropic's Messages API (/v1/messages), for tests, benchmarks and drills. Behaviour comes from `x-fake-*` request headers, per-model settings or defaults
 // set through the control endpoint:
 //   POST /_fake/behaviour {"default": {...}, "models": {"name": {...}}}
 //   POST /_fake/reset     (behaviour and counters)
 //   GET  /_fake/stats     counters, including streams the client cancelled
 // A behaviour: latency_ms, chunk_delay_ms, status (e.g. 429, 500, 503), retry_after,
-// drop_after_chunks (close the connection mid-stream), hang (never answer), text.
+// drop_after_chunks (close the connection mid-stream), hang (never answer), text,
+// tool_call (answer with a call of the first tool offered, arguments tool_arguments).
 #pragma once
 
 #include <memory>

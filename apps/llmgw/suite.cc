@@ -12,6 +12,7 @@
 #include "llmgw/common/timer_thread.h"
 #include "llmgw/http/client.h"
 #include "llmgw/http/server.h"
+#include "llmgw/providers/anthropic_provider.h"
 #include "llmgw/providers/mock_provider.h"
 #include "llmgw/providers/openai_provider.h"
 #include "llmgw/rpc/server_host.h"
@@ -43,6 +44,7 @@ struct Suite::Parts {
   std::unique_ptr<http::Client> upstream;
   std::unique_ptr<providers::MockProvider> mock;
   std::unique_ptr<providers::OpenAIProvider> openai;
+  std::unique_ptr<providers::AnthropicProvider> anthropic;
   providers::UnsupportedProvider unsupported;
   std::unique_ptr<router::Router> router;
   std::unique_ptr<router::RouterGrpc> router_grpc;
@@ -219,8 +221,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->upstream = std::move(*client);
     p->mock = std::make_unique<providers::MockProvider>(*p->timers);
     p->openai = std::make_unique<providers::OpenAIProvider>(*p->upstream);
+    p->anthropic = std::make_unique<providers::AnthropicProvider>(*p->upstream);
     p->router = std::make_unique<router::Router>(
-        config, router::ProviderSet{.by_name = {{"openai", p->openai.get()}, {"mock", p->mock.get()}},
+        config, router::ProviderSet{.by_name = {{"openai", p->openai.get()},
+                                               {"anthropic", p->anthropic.get()},
+                                               {"mock", p->mock.get()}},
                                     .unsupported = &p->unsupported},
         *p->timers);
     p->router_grpc = std::make_unique<router::RouterGrpc>(*p->router);

@@ -24,8 +24,8 @@ model_list:
     model_info: {id: d1}
   - model_name: slow
     litellm_params: {model: mock/m2, mock_latency_ms: 10000}
-  - model_name: claude
-    litellm_params: {model: anthropic/claude-x}
+  - model_name: gemini
+    litellm_params: {model: gemini/gemini-x}
 )",
                                            "t.yaml", [](const std::string&) { return std::nullopt; });
     ASSERT_TRUE(loaded.ok()) << loaded.status();
@@ -77,7 +77,7 @@ TEST_F(RouterTest, UnknownModelIsNotFoundNamingTheModel) {
 }
 
 TEST_F(RouterTest, KnownButUnimplementedProviderIsNotImplemented) {
-  auto r = Route("claude");
+  auto r = Route("gemini");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(GetErrorDetail(r.status()).kind(), common::v1::ERROR_KIND_NOT_IMPLEMENTED);
 }

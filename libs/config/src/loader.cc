@@ -70,6 +70,7 @@ void ApplyDefaults(const YAML::Node& root, Context& ctx, Config& config) {
       config.litellm_settings.request_timeout.value_or(kDefaultRequestTimeout));
   for (auto& d : config.model_list) {
     d.timeout = d.params.timeout.value_or(fallback);
+    d.drop_params = d.params.drop_params.value_or(config.litellm_settings.drop_params);
     d.stream_timeout =
         d.params.stream_timeout.value_or(config.router_settings.stream_timeout.value_or(d.timeout));
   }

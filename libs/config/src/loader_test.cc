@@ -133,18 +133,18 @@ TEST(LoaderTest, KnownButUnimplementedKeysWarnOnceEach) {
   LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
 model_list:
   - model_name: claude
-    litellm_params: {model: anthropic/claude-sonnet-4-5, max_retries: 2}
+    litellm_params: {model: gemini/gemini-2.5-flash, max_retries: 2}
 router_settings: {num_retries: 3, retry_policy: {}}
-litellm_settings: {drop_params: true}
+litellm_settings: {cache: true}
 general_settings: {database_url: postgresql://x, alerting: [slack]}
 )"));
   EXPECT_THAT(loaded.warnings,
-              ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'anthropic' is "
+              ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'gemini' is "
                                     "not implemented"),
                           HasSubstr("model_list[0].litellm_params.max_retries: LiteLLM setting "
                                     "not implemented"),
                           HasSubstr("router_settings.retry_policy"),
-                          HasSubstr("litellm_settings.drop_params"),
+                          HasSubstr("litellm_settings.cache"),
                           HasSubstr("general_settings.alerting")));
 }
 

@@ -11,14 +11,14 @@ namespace {
 
 // Provider prefixes llmgw speaks today.
 const std::set<std::string>& ImplementedProviders() {
-  static const std::set<std::string> p = {"openai", "mock"};
+  static const std::set<std::string> p = {"openai", "mock", "anthropic"};
   return p;
 }
 
 // LiteLLM provider prefixes llmgw knows but does not speak yet: accepted with a warning.
 const std::set<std::string>& KnownProviders() {
   static const std::set<std::string> p = {
-      "azure",        "azure_ai",     "anthropic",   "gemini",      "vertex_ai",
+      "azure",        "azure_ai",     "gemini",      "vertex_ai",
       "bedrock",      "ollama",       "ollama_chat", "hosted_vllm", "vllm",
       "groq",         "mistral",      "cohere",      "together_ai", "deepseek",
       "xai",          "fireworks_ai", "openrouter",  "huggingface", "text-completion-openai",
@@ -70,7 +70,7 @@ void ParseModel(const YAML::Node& v, const std::string& path, Context& ctx, P& o
 }
 
 const Field<P> kLitellmParams[] = {
-    {"model", "string", "(required)", "`<provider>/<model>`; provider `openai` or `mock`",
+    {"model", "string", "(required)", "`<provider>/<model>`; provider `openai`, `anthropic` or `mock`",
      "Which provider and model the deployment calls. A bare name means `openai/`.", ParseModel},
     {"api_key", "string (secret)", "none", "", "Provider credential; use `os.environ/NAME`.",
      [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
@@ -169,7 +169,11 @@ const Field<P> kLitellmParams[] = {
      }},
     {"num_retries", "", "", "", "", nullptr},
     {"tags", "", "", "", "", nullptr},
-    {"drop_params", "", "", "", "", nullptr},
+    {"drop_params", "boolean", "litellm_settings.drop_params", "",
+     "Drop request parameters this deployment's provider does not support instead of answering 400.",
+     [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
+       if (auto x = ReadBool(v, p, c)) o.drop_params = *x;
+     }},
     {"additional_drop_params", "", "", "", "", nullptr},
     {"temperature", "", "", "", "", nullptr},
     {"max_tokens", "", "", "", "", nullptr},

@@ -2,6 +2,7 @@
 // and the fallback lists, which litellm_settings may carry too.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "reader.h"
 
@@ -248,7 +249,9 @@ void ResolveRouterSettings(Context& ctx, Config& c) {
   if (!r.num_retries) r.num_retries = l.num_retries.value_or(2);
   if (r.fallbacks.empty()) r.fallbacks = l.fallbacks;
   // A model_list entry that failed to parse would make every name check below misfire.
-  if (!ctx.errors().empty()) return;
+  for (const auto& e : ctx.errors()) {
+    if (absl::StrContains(e, ": model_list[")) return;
+  }
   for (const auto& [alias, a] : r.model_group_alias) {
     bool found = std::any_of(c.model_list.begin(), c.model_list.end(),
                              [&](const Deployment& d) { return d.model_name == a.model_group; });

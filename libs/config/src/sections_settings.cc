@@ -38,7 +38,12 @@ const Field<LitellmSettings> kLitellm[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
        if (auto x = ReadStringList(v, p, c)) o.fallbacks.default_fallbacks = *x;
      }},
-    LLMGW_KNOWN("drop_params"), LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
+    {"drop_params", "boolean", "false", "",
+     "Drop request parameters a provider does not support (e.g. presence_penalty for Anthropic) instead of answering 400.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadBool(v, p, c)) o.drop_params = *x;
+     }},
+    LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
     LLMGW_KNOWN("callbacks"), LLMGW_KNOWN("success_callback"), LLMGW_KNOWN("failure_callback"),
     LLMGW_KNOWN("service_callback"), LLMGW_KNOWN("service_callbacks"),
     LLMGW_KNOWN("max_budget"), LLMGW_KNOWN("budget_duration"), LLMGW_KNOWN("timezone"),

@@ -33,6 +33,8 @@ struct LitellmParams {
   std::optional<PicoUsdPerToken> output_cost_per_token;
   std::string region_name;
   std::map<std::string, std::string> extra_headers;
+  // Drop request parameters the provider does not support instead of refusing them.
+  std::optional<bool> drop_params;
   // Priority within the group: lower goes first; deployments without one come last.
   std::optional<int64_t> order;
   // This deployment's cooldown; 0 disables cooldown for it. nullopt: router_settings'.
@@ -67,6 +69,7 @@ struct Deployment {
   // Effective timeouts after router_settings / litellm_settings defaults.
   Millis timeout{0};
   Millis stream_timeout{0};
+  bool drop_params = false;  // litellm_params.drop_params, else litellm_settings'
 };
 
 enum class RoutingStrategy { kSimpleShuffle, kLeastBusy, kUsageBased, kLatencyBased, kCostBased };
@@ -117,6 +120,7 @@ struct RouterSettings {
 
 struct LitellmSettings {
   std::optional<Millis> request_timeout;
+  bool drop_params = false;
   std::optional<int> num_retries;
   FallbackLists fallbacks;
   // Budget of every end user (the request's `user` field), lifetime; nullopt: none.

@@ -1,0 +1,87 @@
+#include "llmgw/providers/anthropic_provider.h"
+
+#include "absl/strings/match.h"
+#include "http_call.h"
+#include "llmgw/providers/anthropic_json.h"
+
+namespace llmgw::providers {
+namespace {
+
+// api_base may be given with or without the /v1 suffix (LiteLLM accepts both).
+std::string MessagesUrl(const config::Deployment& d) {
+  std::string base = d.params.api_base.empty() ? kAnthropicDefaultBase : d.params.api_base;
+  while (absl::EndsWith(base, "/")) base.pop_back();
+  if (absl::EndsWith(base, "/v1")) base.resize(base.size() - 3);
+  return base + "/v1/messages";
+}
+
+absl::StatusOr<http::ClientRequest> BuildRequest(const config::Deployment& d,
+                                                 const ChatCompletionRequest& r,
+                                                 const CallOptions& options, bool stream) {
+  auto body = AnthropicRequestJson(
+      r, {.model = d.params.upstream_model,
+          .stream = stream,
+          .default_max_tokens = d.info.max_output_tokens.value_or(kAnthropicDefaultMaxTokens),
+          .drop_params = d.drop_params});
+  if (!body.ok()) return body.status();
+  http::ClientRequest req;
+  req.url = MessagesUrl(d);
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("anthropic-version", d.params.api_version.empty() ? kAnthropicVersion
+                                                                            : d.params.api_version);
+  if (!d.params.api_key.empty()) req.headers.emplace_back("x-api-key", d.params.api_key);
+  internal::AddCommonHeaders(d, options, req.headers);
+  req.body = std::move(*body);
+  return req;
+}
+
+class StreamDecoder final : public internal::StreamDecoder {
+ public:
+  absl::Status OnEvent(const http::SseEvent& e,
+                       const std::function<void(ChatCompletionChunk)>& emit) override {
+    return decoder_.OnEvent(e.event, e.data, emit);
+  }
+  bool Complete(bool) const override { return decoder_.complete(); }
+
+ private:
+  AnthropicStreamDecoder decoder_;
+};
+
+class Refused final : public CallHandle {
+ public:
+  void Cancel() override {}
+  void Pause() override {}
+  void Resume() override {}
+};
+
+}  // namespace
+
+std::shared_ptr<CallHandle> AnthropicProvider::Chat(const config::Deployment& d,
+                                                    const ChatCompletionRequest& r,
+                                                    const CallOptions& options, ChatDone done) {
+  auto req = BuildRequest(d, r, options, false);
+  if (!req.ok()) {
+    done(req.status());
+    return std::make_shared<Refused>();
+  }
+  req->timeout = d.timeout;
+  return internal::StartUnaryCall(client_, std::move(*req), d.id,
+                                  [](std::string_view body) { return ParseAnthropicResponse(body); },
+                                  std::move(done));
+}
+
+std::shared_ptr<CallHandle> AnthropicProvider::StreamChat(const config::Deployment& d,
+                                                          const ChatCompletionRequest& r,
+                                                          const CallOptions& options,
+                                                          StreamCallbacks cb) {
+  auto req = BuildRequest(d, r, options, true);
+  if (!req.ok()) {
+    cb.on_done(req.status());
+    return std::make_shared<Refused>();
+  }
+  req->idle_timeout = d.stream_timeout;
+  return internal::StartStreamCall(client_, std::move(*req), d.id,
+                                   std::make_unique<StreamDecoder>(), std::move(cb));
+}
+
+}  // namespace llmgw::providers
