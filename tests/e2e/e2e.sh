@@ -38,6 +38,19 @@ model_list:
       extra_headers: {x-fake-chunk-delay-ms: "300", x-fake-text: "one two three four five six seven eight"}
   - model_name: mock-gpt
     litellm_params: {model: mock/m, mock_latency_ms: 5, mock_chunk_delay_ms: 2}
+  - model_name: fake-claude
+    litellm_params: {model: anthropic/claude-fake, api_base: "$FAKE_URL", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: fake-claude-tools
+    litellm_params:
+      model: anthropic/claude-fake
+      api_base: "$FAKE_URL"
+      api_key: os.environ/UPSTREAM_KEY
+      extra_headers: {x-fake-tool-call: "1"}
+  - model_name: fake-gpt-tools
+    litellm_params:
+      model: openai/fake-upstream
+      api_base: "$FAKE_URL/v1"
+      extra_headers: {x-fake-tool-call: "1"}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
 llmgw:
   data_dir: $WORK/data
@@ -69,8 +82,12 @@ check_chat_and_sdk() {  # check_chat_and_sdk SHAPE
   out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" fake-gpt 2>&1) \
     && pass "$shape: openai SDK conformance (fake-gpt)" || fail "$shape: openai SDK conformance: $out"
   echo "$out" | sed 's/^/    /'
-  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" mock-gpt 2>&1) \
-    && pass "$shape: openai SDK conformance (mock-gpt)" || fail "$shape: openai SDK conformance (mock): $out"
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" mock-gpt fake-gpt-tools 2>&1) \
+    && pass "$shape: openai SDK conformance (mock-gpt, tools on fake-gpt-tools)" || fail "$shape: openai SDK conformance (mock): $out"
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" fake-claude fake-claude-tools 2>&1) \
+    && pass "$shape: openai SDK against an Anthropic-backed group (chat, stream, tool round trip)" \
+    || fail "$shape: openai SDK conformance (anthropic): $out"
+  echo "$out" | sed 's/^/    /'
 }
 
 check_cancellation() {  # a client that leaves mid-stream cancels the upstream call

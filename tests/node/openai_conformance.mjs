@@ -1,9 +1,11 @@
 // Conformance with the official `openai` npm package: what a team pointing its SDK at
-// llmgw relies on. Usage: node openai_conformance.mjs BASE_URL API_KEY MODEL
+// llmgw relies on. Usage: node openai_conformance.mjs BASE_URL API_KEY MODEL [TOOL_MODEL]
+// TOOL_MODEL: a group whose provider answers with a tool call when offered a tool; adds a
+// tool-call round trip, non-streaming and streaming.
 import OpenAI from 'openai';
 import assert from 'node:assert/strict';
 
-const [baseURL, apiKey, model] = process.argv.slice(2);
+const [baseURL, apiKey, model, toolModel] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 20000 });
 const results = [];
 async function check(name, fn) {
@@ -79,6 +81,44 @@ await check('wrong key raises AuthenticationError', async () => {
   const bad = new OpenAI({ baseURL, apiKey: 'sk-wrong-key', maxRetries: 0 });
   await assert.rejects(bad.models.list(), (err) => err instanceof OpenAI.AuthenticationError);
 });
+
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+
+if (toolModel) {
+  await check('tool call round trip (call, result, answer)', async () => {
+    const ask = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await client.chat.completions.create({ model: toolModel, messages: ask, tools: [weatherTool] });
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    const call = first.choices[0].message.tool_calls[0];
+    assert.equal(call.type, 'function');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+    const second = await client.chat.completions.create({
+      model: toolModel, tools: [weatherTool],
+      messages: [...ask, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '18C, sunny' }],
+    });
+    assert.equal(second.choices[0].finish_reason, 'stop');
+    assert.ok(second.choices[0].message.content.length > 0);
+  });
+
+  await check('streamed tool call assembles through the SDK helper', async () => {
+    const runner = client.chat.completions.stream({
+      model: toolModel, tools: [weatherTool], messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    const done = await runner.finalChatCompletion();
+    const call = done.choices[0].message.tool_calls[0];
+    assert.equal(done.choices[0].finish_reason, 'tool_calls');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+  });
+}
 
 console.log(results.join('\n'));
 process.exit(results.some((r) => r.startsWith('FAIL')) ? 1 : 0);
