@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "google/protobuf/util/time_util.h"
+#include "llmgw/providers/anthropic_inbound.h"
 
 namespace llmgw::gateway {
 
@@ -26,9 +27,19 @@ void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   h.emplace_back("x-litellm-overhead-duration-ms", buf);
 }
 
+namespace {
+
+// The same status and headers, with Anthropic's error body.
+void ToAnthropic(http::Response& r, std::string_view message) {
+  r.body = providers::AnthropicErrorJson(r.status, message);
+}
+
+}  // namespace
+
 void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                   const absl::Status& status, const std::string& model) {
   http::Response r = ErrorResponse(status);
+  if (scope.anthropic_errors) ToAnthropic(r, std::string(status.message()));
   for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
   scope.Done(r.status, model);
   ex->Respond(std::move(r));
@@ -37,6 +48,7 @@ void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope&
 void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                 const ErrorRow& row, const std::string& message) {
   http::Response r = ErrorResponse(row, message);
+  if (scope.anthropic_errors) ToAnthropic(r, message);
   for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
   scope.Done(r.status);
   ex->Respond(std::move(r));

@@ -67,6 +67,8 @@ struct RequestScope {
 
   // Rate-limit headers, once admission has decided.
   http::HeaderList extra_headers;
+  // Errors in Anthropic's body (`/v1/messages`) instead of OpenAI's.
+  bool anthropic_errors = false;
 
   http::HeaderList Headers() const {
     http::HeaderList h = {{"x-request-id", request_id}, {"traceparent", trace.ToTraceparent()}};

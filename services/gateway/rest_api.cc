@@ -11,6 +11,7 @@
 #include "llmgw/common/error.h"
 #include "llmgw/common/ids.h"
 #include "llmgw/http/sse.h"
+#include "llmgw/providers/anthropic_inbound.h"
 #include "llmgw/providers/openai_json.h"
 #include "llmgw/providers/tokens.h"
 #include "llmgw/telemetry/log.h"
@@ -39,20 +40,59 @@ void CountTokens(RestApi::Metrics& m, const std::string& model, const common::v1
   }
 }
 
+// How a stream is written in a route's wire format.
+class StreamFormat {
+ public:
+  virtual ~StreamFormat() = default;
+  // SSE text for a chunk; empty to send nothing.
+  virtual std::string Chunk(const common::v1::ChatCompletionChunk& chunk) = 0;
+  virtual std::string End() = 0;
+  virtual std::string Error(const absl::Status& status) = 0;
+};
+
+class OpenAIStream final : public StreamFormat {
+ public:
+  explicit OpenAIStream(bool include_usage) : include_usage_(include_usage) {}
+  std::string Chunk(const common::v1::ChatCompletionChunk& chunk) override {
+    // Usage is always asked of the provider, for accounting; this client may not want it.
+    if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage_) return "";
+    return http::SseData(providers::ChatChunkToJson(chunk, include_usage_));
+  }
+  std::string End() override { return "data: [DONE]\n\n"; }
+  // Headers are long gone: the error travels as an event, as OpenAI does.
+  std::string Error(const absl::Status& status) override { return http::SseData(ErrorJson(status)); }
+
+ private:
+  bool include_usage_;
+};
+
+class AnthropicStream final : public StreamFormat {
+ public:
+  std::string Chunk(const common::v1::ChatCompletionChunk& chunk) override { return encoder_.Chunk(chunk); }
+  std::string End() override { return encoder_.End(); }
+  std::string Error(const absl::Status& status) override {
+    return encoder_.Error(RowFor(status).status, std::string(status.message()));
+  }
+
+ private:
+  providers::AnthropicStreamEncoder encoder_;
+};
+
 // Relays router chunks to the client as SSE, one write at a time.
 class SseRelay final : public StreamObserver, public std::enable_shared_from_this<SseRelay> {
  public:
   SseRelay(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
-           bool include_usage, std::string model, RestApi::Metrics& metrics,
+           std::unique_ptr<StreamFormat> format, std::string model, RestApi::Metrics& metrics,
            std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill)
-      : ex_(std::move(ex)), scope_(std::move(scope)), include_usage_(include_usage),
+      : ex_(std::move(ex)), scope_(std::move(scope)), format_(std::move(format)),
         model_(std::move(model)), metrics_(metrics), lease_(std::move(lease)), bill_(std::move(bill)) {}
 
   void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
 
   void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
-    if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage_) {
-      next();  // asked of the provider for accounting; this client did not ask for it
+    std::string text = format_->Chunk(chunk);
+    if (text.empty()) {
+      next();
       return;
     }
     Begin();
@@ -61,7 +101,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
       for (const auto& t : c.delta().tool_calls()) relayed_tokens_ += providers::EstimateTextTokens(t.function().arguments());
     }
     auto self = shared_from_this();
-    ex_->Write(http::SseData(providers::ChatChunkToJson(chunk, include_usage_)),
+    ex_->Write(std::move(text),
                [self, next = std::move(next)](bool ok) {
                  if (!ok) self->control_->Cancel();  // the client is gone
                  next();
@@ -88,13 +128,12 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
     }
     Begin();
     if (!status.ok()) {
-      // Headers are long gone: the error travels as an event, as OpenAI does.
-      ex_->Write(http::SseData(ErrorJson(status)));
+      ex_->Write(format_->Error(status));
       log::Warn("stream failed", {{"request_id", scope_->request_id},
                                   {"deployment", info.deployment_id()},
                                   {"error", std::string(status.message())}});
     } else {
-      ex_->Write("data: [DONE]\n\n");
+      ex_->Write(format_->End());
     }
     ex_->End();
     scope_->Done(ex_->cancelled() ? 499 : 200, model_, info.deployment_id());
@@ -109,7 +148,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
 
   std::shared_ptr<http::Exchange> ex_;
   std::shared_ptr<RequestScope> scope_;
-  bool include_usage_;
+  std::unique_ptr<StreamFormat> format_;
   std::string model_;
   RestApi::Metrics& metrics_;
   std::shared_ptr<RateLease> lease_;
@@ -148,7 +187,11 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
 
   std::string azure_model = AzureDeploymentModel(path);
   if (path == "/v1/chat/completions" || path == "/chat/completions" || !azure_model.empty()) {
-    return method_is("POST") ? HandleChat(ex, azure_model) : not_allowed("/v1/chat/completions");
+    return method_is("POST") ? HandleChat(ex, azure_model, Dialect::kOpenAI)
+                             : not_allowed("/v1/chat/completions");
+  }
+  if (path == "/v1/messages") {
+    return method_is("POST") ? HandleChat(ex, "", Dialect::kAnthropic) : not_allowed("/v1/messages");
   }
   if (path == "/v1/models" || path == "/models") {
     return method_is("GET") ? HandleModels(ex) : not_allowed("/v1/models");
@@ -169,14 +212,18 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
   RespondRow(ex, scope, HttpRow(404), absl::StrCat("no route ", r.method, " ", path));
 }
 
-void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model) {
-  auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/chat/completions", metrics_.get());
+void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model, Dialect dialect) {
+  bool anthropic = dialect == Dialect::kAnthropic;
+  auto scope = std::make_shared<RequestScope>(
+      ex->request(), anthropic ? "/v1/messages" : "/v1/chat/completions", metrics_.get());
+  scope->anthropic_errors = anthropic;
   gateway_.Admit(
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
-      [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
+      [this, ex, scope, path_model, dialect, anthropic](absl::StatusOr<common::v1::Principal> principal) {
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
         // Azure-style paths name the model in the URL, which wins over the body.
-        auto parsed = providers::ParseChatRequest(ex->request().body, path_model);
+        auto parsed = anthropic ? providers::ParseAnthropicRequest(ex->request().body)
+                                : providers::ParseChatRequest(ex->request().body, path_model);
         if (!parsed.ok()) return RespondError(ex, *scope, parsed.status());
         auto request = std::make_shared<common::v1::ChatCompletionRequest>(std::move(*parsed));
         if (!path_model.empty()) request->set_model(path_model);
@@ -185,16 +232,16 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
         auto p = std::make_shared<common::v1::Principal>(std::move(*principal));
         gateway_.Authorize(
             *p, *request, scope->call, lifetime,
-            [this, ex, scope, p, request, lifetime](absl::StatusOr<std::shared_ptr<RateLease>> lease) {
+            [this, ex, scope, p, request, lifetime, dialect](absl::StatusOr<std::shared_ptr<RateLease>> lease) {
               if (!lease.ok()) return RespondError(ex, *scope, lease.status(), request->model());
               std::shared_ptr<RateLease> held = std::move(*lease);
               gateway_.OpenBill(*p, *request, scope->call, lifetime,
-                                [this, ex, scope, p, request, held](absl::StatusOr<std::shared_ptr<Bill>> bill) {
+                                [this, ex, scope, p, request, held, dialect](absl::StatusOr<std::shared_ptr<Bill>> bill) {
                                   if (!bill.ok()) {
                                     if (held) held->Finish(0);
                                     return RespondError(ex, *scope, bill.status(), request->model());
                                   }
-                                  Dispatch(ex, scope, *p, std::move(*request), held, std::move(*bill));
+                                  Dispatch(ex, scope, *p, std::move(*request), held, std::move(*bill), dialect);
                                 });
             });
       });
@@ -202,14 +249,19 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
 
 void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
                        const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
-                       std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill) {
+                       std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill, Dialect dialect) {
   std::string model = request.model();
   if (lease) {
     for (auto& h : lease->Headers()) scope->extra_headers.push_back(std::move(h));
   }
   if (request.stream()) {
-    bool include_usage = request.stream_options().include_usage();
-    auto relay = std::make_shared<SseRelay>(ex, scope, include_usage, model, *metrics_, lease, bill);
+    std::unique_ptr<StreamFormat> format;
+    if (dialect == Dialect::kAnthropic) {
+      format = std::make_unique<AnthropicStream>();
+    } else {
+      format = std::make_unique<OpenAIStream>(request.stream_options().include_usage());
+    }
+    auto relay = std::make_shared<SseRelay>(ex, scope, std::move(format), model, *metrics_, lease, bill);
     auto control = gateway_.Stream(principal, std::move(request), scope->call, relay);
     relay->SetControl(control);
     ex->OnCancel([control] { control->Cancel(); });
@@ -217,7 +269,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
   }
   auto ctx = gateway_.Complete(
       principal, std::move(request), scope->call,
-      [this, ex, scope, model, lease, bill](absl::StatusOr<router::v1::RouteChatResponse> r) {
+      [this, ex, scope, model, lease, bill, dialect](absl::StatusOr<router::v1::RouteChatResponse> r) {
         if (lease) lease->Finish(r.ok() ? r->dispatch().usage().total_tokens() : 0);
         bill->Settle(r.ok() ? r->dispatch() : router::v1::DispatchInfo(), r.status());
         if (!r.ok()) {
@@ -228,7 +280,9 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
           return RespondError(ex, *scope, r.status(), model);
         }
         CountTokens(*metrics_, model, r->dispatch().usage());
-        http::Response resp{.body = providers::ChatResponseToJson(r->completion())};
+        http::Response resp{.body = dialect == Dialect::kAnthropic
+                                        ? providers::AnthropicResponseJson(r->completion())
+                                        : providers::ChatResponseToJson(r->completion())};
         scope->AddDispatchHeaders(r->dispatch());
         resp.headers = scope->Headers();
         resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));

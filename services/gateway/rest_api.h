@@ -1,5 +1,5 @@
-// The REST edge: OpenAI-compatible routes on the HTTP server, answered through the Gateway
-// core. One instance per gateway process.
+// The REST edge: OpenAI-compatible routes (and Anthropic's /v1/messages) on the HTTP
+// server, answered through the Gateway core. One instance per gateway process.
 #pragma once
 
 #include <memory>
@@ -29,10 +29,13 @@ class RestApi {
   struct Metrics;
 
  private:
-  void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model);
+  // The wire format of an inference route: OpenAI's Chat Completions or Anthropic's Messages.
+  enum class Dialect { kOpenAI, kAnthropic };
+
+  void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model, Dialect dialect);
   void Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
                 const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
-                std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill);
+                std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill, Dialect dialect);
   void HandleModels(std::shared_ptr<http::Exchange> ex);
   // The admin API (/key/*, /team/*, /user/*): false when `ex` is not one of its routes.
   bool HandleAdmin(const std::shared_ptr<http::Exchange>& ex);

@@ -10,7 +10,7 @@ source "$HERE/lib.sh"
 LLMGW=$BUILD/bin/llmgw
 FAKE=$BUILD/bin/fake_provider
 NODE_DIR=$ROOT/tests/node
-if [[ ! -d "$NODE_DIR/node_modules/openai" ]]; then
+if [[ ! -d "$NODE_DIR/node_modules/openai" || ! -d "$NODE_DIR/node_modules/@anthropic-ai/sdk" ]]; then
   echo "tests/node/node_modules is missing: run scripts/test.sh (it installs them)"; exit 1
 fi
 WORK=$(mktemp -d /tmp/llmgw-e2e.XXXXXX)
@@ -88,6 +88,14 @@ check_chat_and_sdk() {  # check_chat_and_sdk SHAPE
     && pass "$shape: openai SDK against an Anthropic-backed group (chat, stream, tool round trip)" \
     || fail "$shape: openai SDK conformance (anthropic): $out"
   echo "$out" | sed 's/^/    /'
+  local group
+  for group in "fake-claude fake-claude-tools" "fake-gpt fake-gpt-tools"; do
+    # shellcheck disable=SC2086 # two words: the model and the tool model
+    out=$(cd "$NODE_DIR" && node anthropic_conformance.mjs "http://127.0.0.1:$HTTP_PORT" "$KEY" $group 2>&1) \
+      && pass "$shape: @anthropic-ai/sdk on /v1/messages, ${group%% *} (create, stream, tool round trip)" \
+      || fail "$shape: @anthropic-ai/sdk conformance (${group%% *}): $out"
+    echo "$out" | sed 's/^/    /'
+  done
 }
 
 check_cancellation() {  # a client that leaves mid-stream cancels the upstream call

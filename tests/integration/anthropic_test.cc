@@ -135,5 +135,26 @@ TEST_F(AnthropicTest, OverloadedFallsBackAndRateLimitsMapTo429) {
   EXPECT_EQ(http::FindHeader(l.headers, "retry-after"), "3");
 }
 
+TEST_F(AnthropicTest, MessagesEndpointAnswersAndRefusesInAnthropicsShapes) {
+  http::ClientRequest req{.url = Url("/v1/messages"),
+                          .body = R"({"model":"gpt","max_tokens":32,"messages":[{"role":"user","content":"hi"}]})"};
+  req.headers = {{"x-api-key", kMasterKey}, {"anthropic-version", "2023-06-01"},
+                 {"Content-Type", "application/json"}};
+  auto ok = Call(req);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_THAT(ok.body, HasSubstr(R"("type":"message","role":"assistant")"));
+  EXPECT_THAT(ok.body, HasSubstr(R"("stop_reason":"end_turn")"));
+  EXPECT_EQ(http::FindHeader(ok.headers, "x-litellm-model-group"), "gpt");
+
+  req.body = R"({"model":"gpt","messages":[{"role":"user","content":"hi"}]})";
+  auto missing = Call(req);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_THAT(missing.body, HasSubstr(R"({"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: field required"}})"));
+  req.headers[0].second = "sk-wrong-key-000000";
+  auto denied = Call(req);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_THAT(denied.body, HasSubstr(R"("type":"authentication_error")"));
+}
+
 }  // namespace
 }  // namespace llmgw::testing

@@ -4,18 +4,10 @@
 // tool-call round trip, non-streaming and streaming.
 import OpenAI from 'openai';
 import assert from 'node:assert/strict';
+import { check, report } from './check.mjs';
 
 const [baseURL, apiKey, model, toolModel] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 20000 });
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(`ok   ${name}`);
-  } catch (err) {
-    results.push(`FAIL ${name}: ${err.stack || err}`);
-  }
-}
 
 await check('chat.completions.create (non-streaming)', async () => {
   const r = await client.chat.completions.create({
@@ -120,5 +112,4 @@ if (toolModel) {
   });
 }
 
-console.log(results.join('\n'));
-process.exit(results.some((r) => r.startsWith('FAIL')) ? 1 : 0);
+report();
