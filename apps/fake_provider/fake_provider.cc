@@ -136,6 +136,12 @@ void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
     if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
     return Chat(std::move(ex), OpenAIWire());
   }
+  // Gemini serves both API versions: /v1beta/models/M:method and /v1/models/M:method.
+  if ((r.path.rfind("/v1beta/models/", 0) == 0 || r.path.rfind("/v1/models/", 0) == 0) &&
+      r.path.find(':') != std::string::npos) {
+    if (r.method != "POST") return ex->Respond(Json(405, GeminiWire().ErrorBody(405, "use POST")));
+    return Chat(std::move(ex), GeminiWire());
+  }
   if (r.path == "/v1/messages") {
     if (r.method != "POST") return ex->Respond(Json(405, AnthropicWire().ErrorBody(405, "use POST")));
     return Chat(std::move(ex), AnthropicWire());

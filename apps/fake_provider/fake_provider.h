@@ -1,5 +1,6 @@
 // A fast, scriptable fake of an OpenAI-compatible provider (/v1/chat/completions) and of
-// Anthropic's Messages API (/v1/messages), for tests, benchmarks and drills. Behaviour comes from `x-fake-*` request headers, per-model settings or defaults
+// Anthropic's Messages API (/v1/messages) and of the Gemini API (/v1beta/models/M:generateContent
+// and :streamGenerateContent?alt=sse), for tests, benchmarks and drills. Behaviour comes from `x-fake-*` request headers, per-model settings or defaults
 // set through the control endpoint:
 //   POST /_fake/behaviour {"default": {...}, "models": {"name": {...}}}
 //   POST /_fake/reset     (behaviour and counters)

@@ -282,7 +282,119 @@ class Anthropic final : public Wire {
   }
 };
 
+// --- Gemini generateContent / streamGenerateContent?alt=sse ------------------------------
+
+class Gemini final : public Wire {
+ public:
+  absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
+    if (request.Header("x-goog-api-key").empty() && request.QueryParam("key").empty()) {
+      return Refuse(400, "API key not valid. Please pass a valid API key. (API_KEY_INVALID)");
+    }
+    // /v1beta/models/{model}:{method}
+    const std::string& path = request.path;
+    auto colon = path.rfind(':');
+    auto slash = path.rfind('/', colon);
+    if (colon == std::string::npos || slash == std::string::npos) return Refuse(404, "no such method");
+    FakeRequest r{.model = path.substr(slash + 1, colon - slash - 1)};
+    std::string method = path.substr(colon + 1);
+    if (method == "streamGenerateContent") {
+      if (request.QueryParam("alt") != "sse") return Refuse(400, "the fake streams only with alt=sse");
+      r.stream = true;
+    } else if (method != "generateContent") {
+      return Refuse(404, "no such method " + method);
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(request.body, ec);
+    if (ec || !v.is_object()) return Refuse(400, "Invalid JSON payload received.");
+    const json::object& o = v.get_object();
+    auto contents = o.find("contents");
+    if (contents == o.end() || !contents->value().is_array() || contents->value().get_array().empty()) {
+      return Refuse(400, "* GenerateContentRequest.contents: contents is not specified");
+    }
+    for (const auto& c : contents->value().get_array()) {
+      const auto* co = c.if_object();
+      auto role = co ? co->find("role") : nullptr;
+      if (co == nullptr || role == co->end() || !role->value().is_string() ||
+          (role->value().get_string() != "user" && role->value().get_string() != "model")) {
+        return Refuse(400, "Please use a valid role: user, model.");
+      }
+    }
+    r.prompt_tokens = static_cast<int64_t>(json::serialize(contents->value()).size() / 4) + 1;
+    if (auto t = o.find("tools"); t != o.end() && t->value().is_array() && !t->value().get_array().empty()) {
+      const auto* tool = t->value().get_array()[0].if_object();
+      auto decls = tool ? tool->find("functionDeclarations") : nullptr;
+      if (tool && decls != tool->end() && decls->value().is_array() && !decls->value().get_array().empty()) {
+        const auto* d = decls->value().get_array()[0].if_object();
+        if (d && d->contains("name")) r.first_tool = std::string(d->at("name").as_string());
+      }
+    }
+    const auto& last = contents->value().get_array().back().get_object();
+    if (auto parts = last.find("parts"); parts != last.end() && parts->value().is_array()) {
+      for (const auto& p : parts->value().get_array()) {
+        if (p.is_object() && p.get_object().contains("functionResponse")) r.after_tool_result = true;
+      }
+    }
+    return r;
+  }
+
+  std::string ErrorBody(int status, const std::string& message) const override {
+    std::string s = status == 429   ? "RESOURCE_EXHAUSTED"
+                    : status == 404 ? "NOT_FOUND"
+                    : status == 403 ? "PERMISSION_DENIED"
+                    : status == 503 ? "UNAVAILABLE"
+                    : status == 504 ? "DEADLINE_EXCEEDED"
+                    : status < 500  ? "INVALID_ARGUMENT"
+                                    : "INTERNAL";
+    return json::serialize(json::object{
+        {"error", json::object{{"code", status}, {"message", message}, {"status", s}}}});
+  }
+
+  std::string Body(const FakeRequest& r, const FakeAnswer& a) const override {
+    return json::serialize(Response(r, a, a.tool_call ? json::array{Call(r, a)}
+                                                      : json::array{json::object{{"text", a.text}}},
+                                    true));
+  }
+
+  std::vector<std::string> Events(const FakeRequest& r, const FakeAnswer& a) const override {
+    std::vector<std::string> events;
+    if (a.tool_call) {
+      events.push_back(Sse(Response(r, a, json::array{Call(r, a)}, true)));
+      return events;
+    }
+    for (size_t i = 0; i < a.tokens.size(); ++i) {
+      bool last = i + 1 == a.tokens.size();
+      events.push_back(Sse(Response(r, a, json::array{json::object{{"text", a.tokens[i]}}}, last)));
+    }
+    return events;
+  }
+
+ private:
+  static json::object Call(const FakeRequest& r, const FakeAnswer& a) {
+    return {{"functionCall", json::object{{"name", r.first_tool}, {"args", json::parse(a.tool_arguments)}}}};
+  }
+  // One GenerateContentResponse; the last one has the finishReason and the usage.
+  static json::object Response(const FakeRequest& r, const FakeAnswer& a, json::array parts, bool last) {
+    json::object candidate{{"content", json::object{{"role", "model"}, {"parts", std::move(parts)}}},
+                           {"index", 0}};
+    json::object out{{"modelVersion", r.model}, {"responseId", "fake" + RandomHex(6)}};
+    if (last) {
+      candidate["finishReason"] = "STOP";
+      int64_t completion = a.tool_call ? 8 : static_cast<int64_t>(a.tokens.size());
+      out["usageMetadata"] = json::object{{"promptTokenCount", r.prompt_tokens},
+                                          {"candidatesTokenCount", completion},
+                                          {"totalTokenCount", r.prompt_tokens + completion}};
+    }
+    out["candidates"] = json::array{std::move(candidate)};
+    return out;
+  }
+};
+
 }  // namespace
+
+const Wire& GeminiWire() {
+  static const Gemini w;
+  return w;
+}
 
 const Wire& OpenAIWire() {
   static const OpenAI w;

@@ -40,6 +40,7 @@ class Wire {
 
 const Wire& OpenAIWire();
 const Wire& AnthropicWire();
+const Wire& GeminiWire();
 
 // An error a Parse refusal carries: the HTTP status to answer with.
 int ParseErrorStatus(const absl::Status& s);

@@ -13,6 +13,7 @@
 #include "llmgw/http/client.h"
 #include "llmgw/http/server.h"
 #include "llmgw/providers/anthropic_provider.h"
+#include "llmgw/providers/gemini_provider.h"
 #include "llmgw/providers/mock_provider.h"
 #include "llmgw/providers/openai_provider.h"
 #include "llmgw/rpc/server_host.h"
@@ -45,6 +46,7 @@ struct Suite::Parts {
   std::unique_ptr<providers::MockProvider> mock;
   std::unique_ptr<providers::OpenAIProvider> openai;
   std::unique_ptr<providers::AnthropicProvider> anthropic;
+  std::unique_ptr<providers::GeminiProvider> gemini;
   providers::UnsupportedProvider unsupported;
   std::unique_ptr<router::Router> router;
   std::unique_ptr<router::RouterGrpc> router_grpc;
@@ -222,9 +224,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->mock = std::make_unique<providers::MockProvider>(*p->timers);
     p->openai = std::make_unique<providers::OpenAIProvider>(*p->upstream);
     p->anthropic = std::make_unique<providers::AnthropicProvider>(*p->upstream);
+    p->gemini = std::make_unique<providers::GeminiProvider>(*p->upstream);
     p->router = std::make_unique<router::Router>(
         config, router::ProviderSet{.by_name = {{"openai", p->openai.get()},
                                                {"anthropic", p->anthropic.get()},
+                                               {"gemini", p->gemini.get()},
                                                {"mock", p->mock.get()}},
                                     .unsupported = &p->unsupported},
         *p->timers);

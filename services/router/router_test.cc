@@ -25,7 +25,7 @@ model_list:
   - model_name: slow
     litellm_params: {model: mock/m2, mock_latency_ms: 10000}
   - model_name: gemini
-    litellm_params: {model: gemini/gemini-x}
+    litellm_params: {model: bedrock/claude-x}
 )",
                                            "t.yaml", [](const std::string&) { return std::nullopt; });
     ASSERT_TRUE(loaded.ok()) << loaded.status();

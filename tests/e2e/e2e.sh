@@ -46,6 +46,14 @@ model_list:
       api_base: "$FAKE_URL"
       api_key: os.environ/UPSTREAM_KEY
       extra_headers: {x-fake-tool-call: "1"}
+  - model_name: fake-gemini
+    litellm_params: {model: gemini/gemini-fake, api_base: "$FAKE_URL", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: fake-gemini-tools
+    litellm_params:
+      model: gemini/gemini-fake
+      api_base: "$FAKE_URL"
+      api_key: os.environ/UPSTREAM_KEY
+      extra_headers: {x-fake-tool-call: "1"}
   - model_name: fake-gpt-tools
     litellm_params:
       model: openai/fake-upstream
@@ -88,8 +96,12 @@ check_chat_and_sdk() {  # check_chat_and_sdk SHAPE
     && pass "$shape: openai SDK against an Anthropic-backed group (chat, stream, tool round trip)" \
     || fail "$shape: openai SDK conformance (anthropic): $out"
   echo "$out" | sed 's/^/    /'
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" fake-gemini fake-gemini-tools 2>&1) \
+    && pass "$shape: openai SDK against a Gemini-backed group (chat, stream, tool round trip)" \
+    || fail "$shape: openai SDK conformance (gemini): $out"
+  echo "$out" | sed 's/^/    /'
   local group
-  for group in "fake-claude fake-claude-tools" "fake-gpt fake-gpt-tools"; do
+  for group in "fake-claude fake-claude-tools" "fake-gpt fake-gpt-tools" "fake-gemini fake-gemini-tools"; do
     # shellcheck disable=SC2086 # two words: the model and the tool model
     out=$(cd "$NODE_DIR" && node anthropic_conformance.mjs "http://127.0.0.1:$HTTP_PORT" "$KEY" $group 2>&1) \
       && pass "$shape: @anthropic-ai/sdk on /v1/messages, ${group%% *} (create, stream, tool round trip)" \

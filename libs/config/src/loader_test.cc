@@ -133,13 +133,13 @@ TEST(LoaderTest, KnownButUnimplementedKeysWarnOnceEach) {
   LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
 model_list:
   - model_name: claude
-    litellm_params: {model: gemini/gemini-2.5-flash, max_retries: 2}
+    litellm_params: {model: bedrock/claude-x, max_retries: 2}
 router_settings: {num_retries: 3, retry_policy: {}}
 litellm_settings: {cache: true}
 general_settings: {database_url: postgresql://x, alerting: [slack]}
 )"));
   EXPECT_THAT(loaded.warnings,
-              ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'gemini' is "
+              ElementsAre(HasSubstr("model_list[0].litellm_params.model: provider 'bedrock' is "
                                     "not implemented"),
                           HasSubstr("model_list[0].litellm_params.max_retries: LiteLLM setting "
                                     "not implemented"),

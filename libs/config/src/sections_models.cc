@@ -11,14 +11,14 @@ namespace {
 
 // Provider prefixes llmgw speaks today.
 const std::set<std::string>& ImplementedProviders() {
-  static const std::set<std::string> p = {"openai", "mock", "anthropic"};
+  static const std::set<std::string> p = {"openai", "mock", "anthropic", "gemini"};
   return p;
 }
 
 // LiteLLM provider prefixes llmgw knows but does not speak yet: accepted with a warning.
 const std::set<std::string>& KnownProviders() {
   static const std::set<std::string> p = {
-      "azure",        "azure_ai",     "gemini",      "vertex_ai",
+      "azure",        "azure_ai",      "vertex_ai",
       "bedrock",      "ollama",       "ollama_chat", "hosted_vllm", "vllm",
       "groq",         "mistral",      "cohere",      "together_ai", "deepseek",
       "xai",          "fireworks_ai", "openrouter",  "huggingface", "text-completion-openai",
@@ -70,7 +70,7 @@ void ParseModel(const YAML::Node& v, const std::string& path, Context& ctx, P& o
 }
 
 const Field<P> kLitellmParams[] = {
-    {"model", "string", "(required)", "`<provider>/<model>`; provider `openai`, `anthropic` or `mock`",
+    {"model", "string", "(required)", "`<provider>/<model>`; provider `openai`, `anthropic`, `gemini` or `mock`",
      "Which provider and model the deployment calls. A bare name means `openai/`.", ParseModel},
     {"api_key", "string (secret)", "none", "", "Provider credential; use `os.environ/NAME`.",
      [](const YAML::Node& v, const std::string& p, Context& c, P& o) {

@@ -47,41 +47,16 @@ class StreamDecoder final : public internal::StreamDecoder {
   AnthropicStreamDecoder decoder_;
 };
 
-class Refused final : public CallHandle {
- public:
-  void Cancel() override {}
-  void Pause() override {}
-  void Resume() override {}
-};
+const internal::HttpWire& Wire() {
+  static const internal::HttpWire wire{
+      .build = BuildRequest,
+      .parse = [](std::string_view body) { return ParseAnthropicResponse(body); },
+      .decoder = [] { return std::make_unique<StreamDecoder>(); }};
+  return wire;
+}
 
 }  // namespace
 
-std::shared_ptr<CallHandle> AnthropicProvider::Chat(const config::Deployment& d,
-                                                    const ChatCompletionRequest& r,
-                                                    const CallOptions& options, ChatDone done) {
-  auto req = BuildRequest(d, r, options, false);
-  if (!req.ok()) {
-    done(req.status());
-    return std::make_shared<Refused>();
-  }
-  req->timeout = d.timeout;
-  return internal::StartUnaryCall(client_, std::move(*req), d.id,
-                                  [](std::string_view body) { return ParseAnthropicResponse(body); },
-                                  std::move(done));
-}
-
-std::shared_ptr<CallHandle> AnthropicProvider::StreamChat(const config::Deployment& d,
-                                                          const ChatCompletionRequest& r,
-                                                          const CallOptions& options,
-                                                          StreamCallbacks cb) {
-  auto req = BuildRequest(d, r, options, true);
-  if (!req.ok()) {
-    cb.on_done(req.status());
-    return std::make_shared<Refused>();
-  }
-  req->idle_timeout = d.stream_timeout;
-  return internal::StartStreamCall(client_, std::move(*req), d.id,
-                                   std::make_unique<StreamDecoder>(), std::move(cb));
-}
+AnthropicProvider::AnthropicProvider(http::Client& client) : HttpProvider(client, Wire()) {}
 
 }  // namespace llmgw::providers

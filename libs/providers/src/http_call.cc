@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "llmgw/common/error.h"
+#include "llmgw/providers/http_provider.h"
 #include "llmgw/providers/upstream_errors.h"
 
 namespace llmgw::providers::internal {
@@ -149,4 +150,45 @@ std::shared_ptr<CallHandle> StartStreamCall(http::Client& client, http::ClientRe
   return handle;
 }
 
+std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,
+                                    const config::Deployment& d, const ChatCompletionRequest& r,
+                                    const CallOptions& options, ChatDone done) {
+  auto req = wire.build(d, r, options, false);
+  if (!req.ok()) {
+    done(req.status());
+    return std::make_shared<NoCall>();
+  }
+  req->timeout = d.timeout;
+  return StartUnaryCall(client, std::move(*req), d.id, wire.parse, std::move(done));
+}
+
+std::shared_ptr<CallHandle> RunStream(http::Client& client, const HttpWire& wire,
+                                      const config::Deployment& d, const ChatCompletionRequest& r,
+                                      const CallOptions& options, StreamCallbacks cb) {
+  auto req = wire.build(d, r, options, true);
+  if (!req.ok()) {
+    cb.on_done(req.status());
+    return std::make_shared<NoCall>();
+  }
+  req->idle_timeout = d.stream_timeout;
+  return StartStreamCall(client, std::move(*req), d.id, wire.decoder(), std::move(cb));
+}
+
 }  // namespace llmgw::providers::internal
+
+namespace llmgw::providers {
+
+std::shared_ptr<CallHandle> HttpProvider::Chat(const config::Deployment& d,
+                                               const ChatCompletionRequest& r,
+                                               const CallOptions& options, ChatDone done) {
+  return internal::RunChat(client_, wire_, d, r, options, std::move(done));
+}
+
+std::shared_ptr<CallHandle> HttpProvider::StreamChat(const config::Deployment& d,
+                                                     const ChatCompletionRequest& r,
+                                                     const CallOptions& options,
+                                                     StreamCallbacks cb) {
+  return internal::RunStream(client_, wire_, d, r, options, std::move(cb));
+}
+
+}  // namespace llmgw::providers

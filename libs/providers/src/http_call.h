@@ -37,6 +37,32 @@ std::shared_ptr<CallHandle> StartStreamCall(http::Client& client, http::ClientRe
                                             std::unique_ptr<StreamDecoder> decoder,
                                             StreamCallbacks callbacks);
 
+// The handle of a call that never started (refused before any I/O): nothing to control.
+class NoCall final : public CallHandle {
+ public:
+  void Cancel() override {}
+  void Pause() override {}
+  void Resume() override {}
+};
+
+// What makes an HTTP adapter: how it builds its request, parses its answer and decodes its
+// stream. RunChat / RunStream do the rest (timeouts, refusals before any I/O).
+struct HttpWire {
+  std::function<absl::StatusOr<http::ClientRequest>(const config::Deployment&,
+                                                    const ChatCompletionRequest&,
+                                                    const CallOptions&, bool stream)>
+      build;
+  ParseResponse parse;
+  std::function<std::unique_ptr<StreamDecoder>()> decoder;
+};
+
+std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,
+                                    const config::Deployment& d, const ChatCompletionRequest& r,
+                                    const CallOptions& options, ChatDone done);
+std::shared_ptr<CallHandle> RunStream(http::Client& client, const HttpWire& wire,
+                                      const config::Deployment& d, const ChatCompletionRequest& r,
+                                      const CallOptions& options, StreamCallbacks callbacks);
+
 // Headers every adapter sends: request id, trace context and the deployment's extras.
 void AddCommonHeaders(const config::Deployment& d, const CallOptions& options,
                       http::HeaderList& headers);

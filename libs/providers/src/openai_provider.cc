@@ -57,36 +57,24 @@ class OpenAIStreamDecoder final : public internal::StreamDecoder {
   bool done_marker_ = false;  // saw [DONE]
 };
 
+absl::StatusOr<http::ClientRequest> Build(const config::Deployment& d, const ChatCompletionRequest& r,
+                                          const CallOptions& options, bool) {
+  return BuildRequest(d, r, options);
+}
+
+const internal::HttpWire& Wire() {
+  static const internal::HttpWire wire{
+      .build = Build,
+      .parse = [](std::string_view body) { return ParseChatResponse(body); },
+      .decoder = [] { return std::make_unique<OpenAIStreamDecoder>(); }};
+  return wire;
+}
+
 }  // namespace
 
-std::shared_ptr<CallHandle> OpenAIProvider::Chat(const config::Deployment& d,
-                                                 const ChatCompletionRequest& r,
-                                                 const CallOptions& options, ChatDone done) {
-  auto req = BuildRequest(d, r, options);
-  req.timeout = d.timeout;
-  return internal::StartUnaryCall(client_, std::move(req), d.id,
-                                  [](std::string_view body) { return ParseChatResponse(body); },
-                                  std::move(done));
-}
-
-std::shared_ptr<CallHandle> OpenAIProvider::StreamChat(const config::Deployment& d,
-                                                       const ChatCompletionRequest& r,
-                                                       const CallOptions& options,
-                                                       StreamCallbacks cb) {
-  auto req = BuildRequest(d, r, options);
-  req.idle_timeout = d.stream_timeout;
-  return internal::StartStreamCall(client_, std::move(req), d.id,
-                                   std::make_unique<OpenAIStreamDecoder>(), std::move(cb));
-}
+OpenAIProvider::OpenAIProvider(http::Client& client) : HttpProvider(client, Wire()) {}
 
 namespace {
-
-class NoopHandle final : public CallHandle {
- public:
-  void Cancel() override {}
-  void Pause() override {}
-  void Resume() override {}
-};
 
 absl::Status NotImplemented(const config::Deployment& d) {
   return MakeError(absl::StatusCode::kUnimplemented, common::v1::ERROR_KIND_NOT_IMPLEMENTED,
@@ -100,14 +88,14 @@ std::shared_ptr<CallHandle> UnsupportedProvider::Chat(const config::Deployment& 
                                                       const ChatCompletionRequest&,
                                                       const CallOptions&, ChatDone done) {
   done(NotImplemented(d));
-  return std::make_shared<NoopHandle>();
+  return std::make_shared<internal::NoCall>();
 }
 
 std::shared_ptr<CallHandle> UnsupportedProvider::StreamChat(const config::Deployment& d,
                                                             const ChatCompletionRequest&,
                                                             const CallOptions&, StreamCallbacks cb) {
   cb.on_done(NotImplemented(d));
-  return std::make_shared<NoopHandle>();
+  return std::make_shared<internal::NoCall>();
 }
 
 }  // namespace llmgw::providers

@@ -21,10 +21,26 @@ std::optional<std::chrono::milliseconds> RetryAfter(const http::HeaderList& head
   return std::nullopt;
 }
 
+// Gemini puts the wait in the body: "retryDelay": "22s" (google.rpc.RetryInfo).
+std::optional<std::chrono::milliseconds> RetryDelayInBody(std::string_view body) {
+  auto at = body.find("\"retryDelay\"");
+  if (at == std::string_view::npos) return std::nullopt;
+  auto open = body.find('"', body.find(':', at) + 1);
+  auto close = open == std::string_view::npos ? open : body.find('"', open + 1);
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view v = body.substr(open + 1, close - open - 1);
+  if (v.empty() || v.back() != 's') return std::nullopt;
+  double seconds = 0;
+  if (!absl::SimpleAtod(absl::string_view(v.data(), v.size() - 1), &seconds) || seconds < 0) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 }  // namespace
 
 absl::Status UpstreamHttpError(int status, std::string_view body, const http::HeaderList& headers,
                                const std::string& deployment_id) {
+  // Gemini answers a bad key with 400 API_KEY_INVALID: a credential failure, not the caller's.
+  if (status == 400 && body.find("API_KEY_INVALID") != std::string_view::npos) status = 401;
   auto parsed = ParseOpenAIError(body);
   std::string upstream_message = parsed ? parsed->message : "";
   if (upstream_message.empty()) {
@@ -40,6 +56,7 @@ absl::Status UpstreamHttpError(int status, std::string_view body, const http::He
   }
   if (status == 429) {
     opts.retry_after = RetryAfter(headers);
+    if (!opts.retry_after) opts.retry_after = RetryDelayInBody(body);
     return MakeError(absl::StatusCode::kResourceExhausted,
                      common::v1::ERROR_KIND_UPSTREAM_RATE_LIMITED,
                      absl::StrCat(where, " (rate limited): ", upstream_message), opts);

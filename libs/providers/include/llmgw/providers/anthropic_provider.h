@@ -2,25 +2,13 @@
 // that speaks it), non-streaming and streaming, tool calls included.
 #pragma once
 
-#include "llmgw/http/client.h"
-#include "llmgw/providers/provider.h"
+#include "llmgw/providers/http_provider.h"
 
 namespace llmgw::providers {
 
-class AnthropicProvider final : public Provider {
+class AnthropicProvider final : public HttpProvider {
  public:
-  explicit AnthropicProvider(http::Client& client) : client_(client) {}
-
-  std::shared_ptr<CallHandle> Chat(const config::Deployment& deployment,
-                                   const ChatCompletionRequest& request,
-                                   const CallOptions& options, ChatDone done) override;
-  std::shared_ptr<CallHandle> StreamChat(const config::Deployment& deployment,
-                                         const ChatCompletionRequest& request,
-                                         const CallOptions& options,
-                                         StreamCallbacks callbacks) override;
-
- private:
-  http::Client& client_;
+  explicit AnthropicProvider(http::Client& client);
 };
 
 }  // namespace llmgw::providers

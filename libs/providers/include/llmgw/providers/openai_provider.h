@@ -2,27 +2,15 @@
 // (vLLM, Ollama's /v1, LM Studio, ...), non-streaming and SSE.
 #pragma once
 
-#include "llmgw/http/client.h"
-#include "llmgw/providers/provider.h"
+#include "llmgw/providers/http_provider.h"
 
 namespace llmgw::providers {
 
 inline constexpr char kOpenAIDefaultBase[] = "https://api.openai.com/v1";
 
-class OpenAIProvider final : public Provider {
+class OpenAIProvider final : public HttpProvider {
  public:
-  explicit OpenAIProvider(http::Client& client) : client_(client) {}
-
-  std::shared_ptr<CallHandle> Chat(const config::Deployment& deployment,
-                                   const ChatCompletionRequest& request,
-                                   const CallOptions& options, ChatDone done) override;
-  std::shared_ptr<CallHandle> StreamChat(const config::Deployment& deployment,
-                                         const ChatCompletionRequest& request,
-                                         const CallOptions& options,
-                                         StreamCallbacks callbacks) override;
-
- private:
-  http::Client& client_;
+  explicit OpenAIProvider(http::Client& client);
 };
 
 // Answers every call with 501 not_implemented: for providers llmgw knows but does not speak.
