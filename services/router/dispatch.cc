@@ -32,6 +32,13 @@ absl::Status ForcedFailure(const config::Deployment& d) {
                    {.upstream_status = 503});
 }
 
+// Only the pre-call check and the strategies that respect tpm use the prompt's size: the
+// default path does not pay for counting it.
+bool NeedsTokenEstimate(const config::RouterSettings& s) {
+  return s.enable_pre_call_checks || (s.routing_strategy != config::RoutingStrategy::kSimpleShuffle &&
+                                      s.routing_strategy != config::RoutingStrategy::kLeastBusy);
+}
+
 std::string RedactedBase(const std::string& base) {
   // api_base never carries credentials in llmgw's config, but strip a query to be safe.
   return base.substr(0, base.find('?'));
@@ -44,7 +51,9 @@ Dispatch::Dispatch(DispatchEnv env, common::v1::ChatCompletionRequest request,
     : env_(std::move(env)),
       request_(std::move(request)),
       options_(std::move(options)),
-      estimated_tokens_(providers::EstimatePromptTokens(request_)) {}
+      estimated_tokens_(NeedsTokenEstimate(env_.config.router_settings)
+                            ? providers::EstimatePromptTokens(request_)
+                            : 0) {}
 
 Dispatch::~Dispatch() = default;
 
@@ -108,9 +117,12 @@ const config::Deployment* Dispatch::SelectLocked(bool& trial, absl::Status& refu
     }
     DeploymentHealth& h = env_.registry.Health(*d);
     if (!h.Available()) continue;
-    const auto& price = env_.prices.ForDeployment(d->id);
-    // Unknown prices count as expensive ($1 a token, LiteLLM's rule), known ones as they are.
-    double unit = price.known ? static_cast<double>(price.input + price.output) : 2e12;
+    double unit = 0;
+    if (rs.routing_strategy == config::RoutingStrategy::kCostBased) {
+      const auto& price = env_.prices.ForDeployment(d->id);
+      // Unknown prices count as expensive ($1 a token, LiteLLM's rule), known ones as they are.
+      unit = price.known ? static_cast<double>(price.input + price.output) : 2e12;
+    }
     (failed_.count(d->id) ? retried : fresh).push_back({d, &h, unit});
   }
   // An untried deployment first; the ones that failed this request only when none is left.

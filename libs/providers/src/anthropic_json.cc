@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "json_util.h"
+#include "codec_util.h"
 
 namespace llmgw::providers {
 namespace {
@@ -12,27 +12,8 @@ namespace {
 using namespace internal;  // NOLINT: json helpers
 using common::v1::ChatMessage;
 
-json::value ParseOr(const std::string& text, json::value fallback) {
-  if (text.empty()) return fallback;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? fallback : v;
-}
 
-absl::Status Unsupported(const std::string& param) {
-  return BadField(param, "not supported by Anthropic models; remove it, or set drop_params: true "
-                         "(litellm_settings or the deployment) to drop it");
-}
 
-// Text of a message's content (string or text parts).
-std::string TextOf(const ChatMessage& m) {
-  if (m.has_text()) return m.text();
-  std::string out;
-  for (const auto& p : m.parts().parts()) {
-    if (p.has_text()) out += p.text();
-  }
-  return out;
-}
 
 absl::StatusOr<json::object> ImageBlock(const common::v1::ImageUrl& image, const std::string& param) {
   json::object source;
@@ -73,20 +54,6 @@ absl::StatusOr<json::array> ContentBlocks(const ChatMessage& m, const std::strin
   return blocks;
 }
 
-// Appends `blocks` as a turn of `role`, merging into the previous turn of the same role
-// (Anthropic wants strictly alternating turns).
-void AddTurn(json::array& messages, const char* role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().as_object();
-    if (last["role"].as_string() == role) {
-      auto& content = last["content"].as_array();
-      for (auto& b : blocks) content.push_back(std::move(b));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
 
 absl::Status AddMessages(const ChatCompletionRequest& r, json::object& out) {
   std::string system;
@@ -98,12 +65,12 @@ absl::Status AddMessages(const ChatCompletionRequest& r, json::object& out) {
       case common::v1::CHAT_ROLE_SYSTEM:
       case common::v1::CHAT_ROLE_DEVELOPER:
         if (!system.empty()) system += "\n\n";
-        system += TextOf(m);
+        system += MessageText(m);
         break;
       case common::v1::CHAT_ROLE_USER: {
         auto blocks = ContentBlocks(m, param);
         if (!blocks.ok()) return blocks.status();
-        AddTurn(messages, "user", std::move(*blocks));
+        AppendTurn(messages, "user", "content", std::move(*blocks));
         break;
       }
       case common::v1::CHAT_ROLE_ASSISTANT: {
@@ -111,25 +78,23 @@ absl::Status AddMessages(const ChatCompletionRequest& r, json::object& out) {
         if (!blocks.ok()) return blocks.status();
         for (int t = 0; t < m.tool_calls_size(); ++t) {
           const auto& call = m.tool_calls(t);
-          json::value input = ParseOr(call.function().arguments(), json::object{});
-          if (!input.is_object()) {
-            return BadField(absl::StrCat(param, ".tool_calls[", t, "].function.arguments"),
-                            "must be a JSON object for Anthropic models");
-          }
+          auto input = ToolArguments(call, absl::StrCat(param, ".tool_calls[", t, "].function.arguments"),
+                                     "Anthropic");
+          if (!input.ok()) return input.status();
           blocks->push_back(json::object{{"type", "tool_use"},
                                          {"id", call.id()},
                                          {"name", call.function().name()},
-                                         {"input", std::move(input)}});
+                                         {"input", std::move(*input)}});
         }
-        AddTurn(messages, "assistant", std::move(*blocks));
+        AppendTurn(messages, "assistant", "content", std::move(*blocks));
         break;
       }
       case common::v1::CHAT_ROLE_TOOL: {
         json::array blocks;
         blocks.push_back(json::object{{"type", "tool_result"},
                                       {"tool_use_id", m.tool_call_id()},
-                                      {"content", TextOf(m)}});
-        AddTurn(messages, "user", std::move(blocks));
+                                      {"content", MessageText(m)}});
+        AppendTurn(messages, "user", "content", std::move(blocks));
         break;
       }
       default:
@@ -201,7 +166,7 @@ absl::StatusOr<std::string> AnthropicRequestJson(const ChatCompletionRequest& r,
       }
     }
   }
-  if (!unsupported.empty() && !o.drop_params) return Unsupported(unsupported.front());
+  if (!unsupported.empty() && !o.drop_params) return UnsupportedParam(unsupported.front(), "Anthropic");
 
   out["model"] = o.model;
   int64_t max_tokens = r.has_max_completion_tokens() ? r.max_completion_tokens()
@@ -246,16 +211,7 @@ void ReadUsage(const json::object& u, common::v1::Usage& out, int64_t* input_tok
   out.set_total_tokens(out.prompt_tokens() + out.completion_tokens());
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
-absl::Status Unreadable(std::string_view what) {
-  return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_UPSTREAM_ERROR,
-                   absl::StrCat("provider sent an unreadable ", absl::string_view(what.data(), what.size())));
-}
 
 }  // namespace
 

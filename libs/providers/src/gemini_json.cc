@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "json_util.h"
+#include "codec_util.h"
 #include "llmgw/common/ids.h"
 
 namespace llmgw::providers {
@@ -14,26 +14,8 @@ namespace {
 using namespace internal;  // NOLINT: json helpers
 using common::v1::ChatMessage;
 
-absl::Status Unsupported(const std::string& param) {
-  return BadField(param, "not supported by Gemini models; remove it, or set drop_params: true "
-                         "(litellm_settings or the deployment) to drop it");
-}
 
-std::string TextOf(const ChatMessage& m) {
-  if (m.has_text()) return m.text();
-  std::string out;
-  for (const auto& p : m.parts().parts()) {
-    if (p.has_text()) out += p.text();
-  }
-  return out;
-}
 
-json::value ParseOr(const std::string& text, json::value fallback) {
-  if (text.empty()) return fallback;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? fallback : v;
-}
 
 absl::StatusOr<json::array> Parts(const ChatMessage& m, const std::string& param) {
   json::array parts;
@@ -61,16 +43,6 @@ absl::StatusOr<json::array> Parts(const ChatMessage& m, const std::string& param
   return parts;
 }
 
-// Appends parts as a turn, merging consecutive turns of one role.
-void AddTurn(json::array& contents, const char* role, json::array parts) {
-  if (parts.empty()) return;
-  if (!contents.empty() && contents.back().as_object()["role"].as_string() == role) {
-    auto& existing = contents.back().as_object()["parts"].as_array();
-    for (auto& p : parts) existing.push_back(std::move(p));
-    return;
-  }
-  contents.push_back(json::object{{"role", role}, {"parts", std::move(parts)}});
-}
 
 }  // namespace
 
@@ -88,7 +60,7 @@ absl::StatusOr<std::string> GeminiRequestJson(const common::v1::ChatCompletionRe
       }
     }
   }
-  if (!unsupported.empty() && !o.drop_params) return Unsupported(unsupported.front());
+  if (!unsupported.empty() && !o.drop_params) return UnsupportedParam(unsupported.front(), "Gemini");
 
   json::object out;
   std::string system;
@@ -101,12 +73,12 @@ absl::StatusOr<std::string> GeminiRequestJson(const common::v1::ChatCompletionRe
       case common::v1::CHAT_ROLE_SYSTEM:
       case common::v1::CHAT_ROLE_DEVELOPER:
         if (!system.empty()) system += "\n\n";
-        system += TextOf(m);
+        system += MessageText(m);
         break;
       case common::v1::CHAT_ROLE_USER: {
         auto parts = Parts(m, param);
         if (!parts.ok()) return parts.status();
-        AddTurn(contents, "user", std::move(*parts));
+        AppendTurn(contents, "user", "parts", std::move(*parts));
         break;
       }
       case common::v1::CHAT_ROLE_ASSISTANT: {
@@ -114,16 +86,14 @@ absl::StatusOr<std::string> GeminiRequestJson(const common::v1::ChatCompletionRe
         if (!parts.ok()) return parts.status();
         for (int t = 0; t < m.tool_calls_size(); ++t) {
           const auto& call = m.tool_calls(t);
-          json::value args = ParseOr(call.function().arguments(), json::object{});
-          if (!args.is_object()) {
-            return BadField(absl::StrCat(param, ".tool_calls[", t, "].function.arguments"),
-                            "must be a JSON object for Gemini models");
-          }
+          auto args = ToolArguments(call, absl::StrCat(param, ".tool_calls[", t, "].function.arguments"),
+                                    "Gemini");
+          if (!args.ok()) return args.status();
           call_names[call.id()] = call.function().name();
           parts->push_back(json::object{
-              {"functionCall", json::object{{"name", call.function().name()}, {"args", std::move(args)}}}});
+              {"functionCall", json::object{{"name", call.function().name()}, {"args", std::move(*args)}}}});
         }
-        AddTurn(contents, "model", std::move(*parts));
+        AppendTurn(contents, "model", "parts", std::move(*parts));
         break;
       }
       case common::v1::CHAT_ROLE_TOOL: {
@@ -133,12 +103,12 @@ absl::StatusOr<std::string> GeminiRequestJson(const common::v1::ChatCompletionRe
                           "names no tool call of an earlier assistant message (Gemini needs the function name)");
         }
         // functionResponse.response must be an object: JSON objects go as they are.
-        json::value result = ParseOr(TextOf(m), json::value(nullptr));
-        json::object response = result.is_object() ? result.get_object() : json::object{{"output", TextOf(m)}};
+        json::value result = ParseOr(MessageText(m), json::value(nullptr));
+        json::object response = result.is_object() ? result.get_object() : json::object{{"output", MessageText(m)}};
         json::array parts;
         parts.push_back(json::object{
             {"functionResponse", json::object{{"name", name->second}, {"response", std::move(response)}}}});
-        AddTurn(contents, "user", std::move(parts));
+        AppendTurn(contents, "user", "parts", std::move(parts));
         break;
       }
       default:
@@ -209,11 +179,6 @@ std::string FinishReasonFromGemini(std::string_view r) {
 
 namespace {
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void ReadUsage(const json::object& u, common::v1::Usage& out) {
   // promptTokenCount includes cached tokens (as OpenAI's does); candidates exclude thoughts.
@@ -224,10 +189,6 @@ void ReadUsage(const json::object& u, common::v1::Usage& out) {
   out.set_total_tokens(out.prompt_tokens() + out.completion_tokens());
 }
 
-absl::Status Unreadable(std::string_view what) {
-  return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_UPSTREAM_ERROR,
-                   absl::StrCat("provider sent an unreadable ", absl::string_view(what.data(), what.size())));
-}
 
 absl::Status Blocked(const json::object& o) {
   const json::object* fb = ObjectAt(o, "promptFeedback");
