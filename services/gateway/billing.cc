@@ -27,6 +27,7 @@ void Bill::Settle(const router::v1::DispatchInfo& info, const absl::Status& stat
   r.set_provider(info.provider());
   *r.mutable_end_time() = TimeUtil::GetCurrentTime();
   *r.mutable_usage() = info.usage();
+  r.set_cache_hit(info.cache_hit());
   if (status.ok()) {
     r.set_status("success");
     *r.mutable_cost() = info.cost();

@@ -23,6 +23,12 @@ namespace llmgw::gateway {
 
 class SpendClient;
 
+// Tokens a provider really processed: a cache hit's usage is the stored answer's, counted
+// neither in token metrics nor against tpm limits.
+inline int64_t UpstreamTokens(const router::v1::DispatchInfo& info) {
+  return info.cache_hit() ? 0 : info.usage().total_tokens();
+}
+
 // One dispatched request's bill. Settle it once with what the router reported; if it is
 // dropped unsettled (an error before any usage), it settles as a failure at zero cost,
 // which also frees its reservation.

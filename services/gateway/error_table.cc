@@ -56,6 +56,8 @@ const std::map<ErrorKind, ErrorRow>& KindRows() {
        {504, "timeout_error", "upstream_timeout", "The provider did not answer within the deployment's timeout"}},
       {common::v1::ERROR_KIND_INTERNAL,
        {500, "internal_error", "internal_error", "A bug in llmgw"}},
+      {common::v1::ERROR_KIND_CACHE_DISABLED,
+       {503, "cache_ping_error", "cache_disabled", "/cache/* while the response cache is off"}},
   };
   return *rows;
 }

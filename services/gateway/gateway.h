@@ -98,6 +98,8 @@ class Gateway {
   // keymgr and spend, for the admin API.
   keymgr::v1::KeyManager::Stub& keymgr() { return *keymgr_; }
   spend::v1::SpendService::Stub& spend() { return spend_client_->stub(); }
+  // The router, for /cache/*.
+  router::v1::Router::Stub& router() { return *router_; }
 
   // Non-streaming chat through the router. Returns the context so the caller can cancel.
   std::shared_ptr<grpc::ClientContext> Complete(

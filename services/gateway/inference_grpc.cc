@@ -55,7 +55,7 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
           }
           std::shared_ptr<Bill> b = *bill;
           auto upstream = gw.Complete(*p, *r, call, [this, response, held, b](auto res) {
-            if (held) held->Finish(res.ok() ? res->dispatch().usage().total_tokens() : 0);
+            if (held) held->Finish(res.ok() ? UpstreamTokens(res->dispatch()) : 0);
             b->Settle(res.ok() ? res->dispatch() : router::v1::DispatchInfo(), res.status());
             if (res.ok()) *response = std::move(*res->mutable_completion());
             Finish(rpc::ToGrpcStatus(res.status()));
@@ -86,7 +86,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<common::v1::ChatComp
       reactor->Send(std::move(chunk), std::move(next));
     }
     void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
-      if (lease) lease->Finish(info.usage().total_tokens());
+      if (lease) lease->Finish(UpstreamTokens(info));
       bill->Settle(info, status);
       reactor->Finish(rpc::ToGrpcStatus(status));
     }

@@ -16,6 +16,7 @@ void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   if (!info.api_base().empty()) h.emplace_back("x-litellm-model-api-base", info.api_base());
   h.emplace_back("x-litellm-attempted-retries", std::to_string(info.retries()));
   h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(info.fallbacks()));
+  if (info.cache_hit()) h.emplace_back("x-litellm-cache-key", info.cache_key());
   // So far: the whole call for a response, the time to the first chunk for a stream.
   double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   const auto& upstream = info.has_time_to_first_chunk() ? info.time_to_first_chunk() : info.upstream_latency();

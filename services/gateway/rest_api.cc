@@ -30,7 +30,9 @@ std::string UsdText(int64_t micros) {
   return buf;
 }
 
-void CountTokens(RestApi::Metrics& m, const std::string& model, const common::v1::Usage& u) {
+void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info) {
+  if (info.cache_hit()) return;
+  const common::v1::Usage& u = info.usage();
   if (u.prompt_tokens() > 0) {
     m.tokens.Add({{"model", model}, {"direction", "input"}}).Increment(static_cast<double>(u.prompt_tokens()));
   }
@@ -113,8 +115,8 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   }
 
   void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
-    CountTokens(metrics_, model_, info.usage());
-    if (lease_) lease_->Finish(info.usage().total_tokens());  // the slot frees as the stream ends
+    CountTokens(metrics_, model_, info);
+    if (lease_) lease_->Finish(UpstreamTokens(info));  // the slot frees as the stream ends
     // A client that left mid-stream is billed what was relayed to it (estimated).
     bill_->Settle(info, status, relayed_tokens_);
     if (!started_ && !status.ok()) {
@@ -198,6 +200,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
   }
   if (HandleAdmin(ex)) return;
   if (HandleSpend(ex)) return;
+  if (HandleCache(ex)) return;
   if (path == "/health/liveliness" || path == "/health/liveness") {
     // Process only: answers while the process can run its event loop.
     ex->Respond({.body = "\"I'm alive!\""});
@@ -270,7 +273,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
   auto ctx = gateway_.Complete(
       principal, std::move(request), scope->call,
       [this, ex, scope, model, lease, bill, dialect](absl::StatusOr<router::v1::RouteChatResponse> r) {
-        if (lease) lease->Finish(r.ok() ? r->dispatch().usage().total_tokens() : 0);
+        if (lease) lease->Finish(r.ok() ? UpstreamTokens(r->dispatch()) : 0);
         bill->Settle(r.ok() ? r->dispatch() : router::v1::DispatchInfo(), r.status());
         if (!r.ok()) {
           if (r.status().code() == absl::StatusCode::kCancelled && ex->cancelled()) {
@@ -279,7 +282,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
           }
           return RespondError(ex, *scope, r.status(), model);
         }
-        CountTokens(*metrics_, model, r->dispatch().usage());
+        CountTokens(*metrics_, model, r->dispatch());
         http::Response resp{.body = dialect == Dialect::kAnthropic
                                         ? providers::AnthropicResponseJson(r->completion())
                                         : providers::ChatResponseToJson(r->completion())};

@@ -41,6 +41,8 @@ class RestApi {
   bool HandleAdmin(const std::shared_ptr<http::Exchange>& ex);
   // /spend/logs and /global/spend/report: false when `ex` is neither.
   bool HandleSpend(const std::shared_ptr<http::Exchange>& ex);
+  // /cache/ping, /cache/delete, /cache/flushall: false when `ex` is none of them.
+  bool HandleCache(const std::shared_ptr<http::Exchange>& ex);
 
   Gateway& gateway_;
   prometheus::Registry& registry_;

@@ -23,6 +23,17 @@ google::protobuf::Timestamp WallOf(const Clock& clock, SteadyTime t) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count());
 }
 
+// The handle of a request answered before any call started (a cache hit, a refusal).
+class Answered final : public providers::CallHandle {
+ public:
+  void Cancel() override {}
+  void Pause() override {}
+  void Resume() override {}
+};
+
+// A stream kept for the cache stops being kept past this many bytes of chunks.
+constexpr size_t kMaxCachedStreamBytes = 4 << 20;
+
 }  // namespace
 
 providers::Provider& ProviderSet::For(const std::string& name) const {
@@ -34,8 +45,10 @@ providers::Provider& ProviderSet::For(const std::string& name) const {
 class Router::Unary final : public Dispatch {
  public:
   Unary(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
-        std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done)
-      : Dispatch(r.Env(), req.request(), options), router_(r), done_(std::move(done)) {}
+        std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done,
+        std::optional<CachePlan> plan)
+      : Dispatch(r.Env(), req.request(), options), router_(r), done_(std::move(done)),
+        plan_(std::move(plan)) {}
 
  private:
   std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
@@ -56,6 +69,12 @@ class Router::Unary final : public Dispatch {
     router_.Release();
     auto done = std::move(done_);
     if (!status.ok()) return done(std::move(status));
+    if (plan_) {
+      v1::CachedAnswer answer;
+      *answer.mutable_completion() = completion_;
+      *answer.mutable_dispatch() = info;
+      router_.cache_->Store(*plan_, answer);
+    }
     v1::RouteChatResponse out;
     *out.mutable_completion() = std::move(completion_);
     *out.mutable_dispatch() = std::move(info);
@@ -64,6 +83,7 @@ class Router::Unary final : public Dispatch {
 
   Router& router_;
   std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done_;
+  const std::optional<CachePlan> plan_;
   common::v1::ChatCompletionResponse completion_;
 };
 
@@ -72,8 +92,9 @@ class Router::Unary final : public Dispatch {
 class Router::Stream final : public Dispatch {
  public:
   Stream(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
-         StreamSink sink)
-      : Dispatch(r.Env(), req.request(), options), router_(r), sink_(std::move(sink)) {}
+         StreamSink sink, std::optional<CachePlan> plan)
+      : Dispatch(r.Env(), req.request(), options), router_(r), sink_(std::move(sink)),
+        plan_(std::move(plan)) {}
 
  private:
   struct Attempt {
@@ -101,6 +122,7 @@ class Router::Stream final : public Dispatch {
                              }
                            }
                            if (chunk.has_usage()) a->usage = chunk.usage();
+                           self->Keep(chunk);
                            self->sink_.on_chunk(std::move(chunk));
                          },
                      .on_done =
@@ -115,14 +137,36 @@ class Router::Stream final : public Dispatch {
 
   void Finish(absl::Status status, v1::DispatchInfo info) override {
     router_.Release();
+    if (plan_ && status.ok() && keeping_) {
+      *kept_.mutable_dispatch() = info;
+      router_.cache_->Store(*plan_, kept_);
+    }
+    kept_.Clear();
     auto on_done = std::move(sink_.on_done);
     sink_ = {};
     on_done(std::move(status), std::move(info));
   }
 
+  // Collects the chunks for the cache, up to kMaxCachedStreamBytes.
+  void Keep(const common::v1::ChatCompletionChunk& chunk) {
+    if (!plan_ || !plan_->store || !keeping_) return;
+    kept_bytes_ += chunk.ByteSizeLong();
+    if (kept_bytes_ > kMaxCachedStreamBytes) {
+      keeping_ = false;
+      kept_.Clear();
+      return;
+    }
+    *kept_.add_chunks() = chunk;
+  }
+
   Router& router_;
   StreamSink sink_;
-  bool committed_ = false;  // only touched from the current attempt's callbacks
+  const std::optional<CachePlan> plan_;
+  // Only touched from the current attempt's callbacks, and Finish after them.
+  bool committed_ = false;
+  bool keeping_ = true;
+  size_t kept_bytes_ = 0;
+  v1::CachedAnswer kept_;
 };
 
 Router::Router(std::shared_ptr<const config::Config> config, ProviderSet providers,
@@ -133,7 +177,8 @@ Router::Router(std::shared_ptr<const config::Config> config, ProviderSet provide
       prices_(*config),
       providers_(std::move(providers)),
       timers_(timers),
-      uniform_(std::move(options.uniform)) {}
+      uniform_(std::move(options.uniform)),
+      cache_(AnswerCache::FromConfig(*config, *options.clock)) {}
 
 DispatchEnv Router::Env() {
   return {.config = *config_, .registry = registry_, .prices = prices_, .timers = timers_,
@@ -152,14 +197,31 @@ absl::Status Router::Admit() {
 
 void Router::Release() { in_flight_.fetch_sub(1); }
 
+std::optional<CachePlan> Router::PlanChat(const v1::RouteChatRequest& request) const {
+  if (cache_ == nullptr) return std::nullopt;
+  const ModelGroup* group = registry_.Find(request.request().model());
+  if (group == nullptr) return std::nullopt;  // Dispatch answers model_not_found
+  return cache_->PlanChat(request.request(), request.principal(), group->name);
+}
+
 std::shared_ptr<providers::CallHandle> Router::RouteChat(
     const v1::RouteChatRequest& request, const providers::CallOptions& options,
     std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done) {
+  auto plan = PlanChat(request);
+  if (plan) {
+    if (auto hit = cache_->Lookup(*plan); hit && hit->has_completion()) {
+      v1::RouteChatResponse out;
+      *out.mutable_completion() = std::move(*hit->mutable_completion());
+      *out.mutable_dispatch() = std::move(*hit->mutable_dispatch());
+      done(std::move(out));
+      return std::make_shared<Answered>();
+    }
+  }
   if (auto s = Admit(); !s.ok()) {
     done(s);
-    return std::make_shared<Unary>(*this, request, options, nullptr);
+    return std::make_shared<Answered>();
   }
-  auto d = std::make_shared<Unary>(*this, request, options, std::move(done));
+  auto d = std::make_shared<Unary>(*this, request, options, std::move(done), std::move(plan));
   d->Start();
   return d;
 }
@@ -167,13 +229,38 @@ std::shared_ptr<providers::CallHandle> Router::RouteChat(
 std::shared_ptr<providers::CallHandle> Router::StreamChat(const v1::RouteChatRequest& request,
                                                           const providers::CallOptions& options,
                                                           StreamSink sink) {
+  auto plan = PlanChat(request);
+  if (plan) {
+    if (auto hit = cache_->Lookup(*plan); hit && hit->chunks_size() > 0) {
+      // Replayed as the stream it was, chunk by chunk.
+      if (sink.on_start) sink.on_start(hit->dispatch());
+      for (auto& chunk : *hit->mutable_chunks()) sink.on_chunk(std::move(chunk));
+      sink.on_done(absl::OkStatus(), std::move(*hit->mutable_dispatch()));
+      return std::make_shared<Answered>();
+    }
+  }
   if (auto s = Admit(); !s.ok()) {
     sink.on_done(s, v1::DispatchInfo());
-    return std::make_shared<Stream>(*this, request, options, StreamSink{});
+    return std::make_shared<Answered>();
   }
-  auto d = std::make_shared<Stream>(*this, request, options, std::move(sink));
+  auto d = std::make_shared<Stream>(*this, request, options, std::move(sink), std::move(plan));
   d->Start();
   return d;
+}
+
+v1::CachePingResponse Router::CachePing() {
+  if (cache_ == nullptr) return {};
+  return cache_->Ping();
+}
+
+absl::StatusOr<v1::DeleteCacheResponse> Router::DeleteCache(const v1::DeleteCacheRequest& request) {
+  if (cache_ == nullptr) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, common::v1::ERROR_KIND_CACHE_DISABLED,
+                     "the response cache is off (litellm_settings.cache)");
+  }
+  v1::DeleteCacheResponse out;
+  out.set_deleted(cache_->Delete(request));
+  return out;
 }
 
 v1::ListModelGroupsResponse Router::ListModelGroups() const {

@@ -14,6 +14,7 @@
 #include "llmgw/pricing/price_table.h"
 #include "llmgw/providers/provider.h"
 #include "llmgw/router/v1/router.pb.h"
+#include "services/router/cache/answer_cache.h"
 #include "services/router/model_registry.h"
 
 namespace llmgw::router {
@@ -54,6 +55,11 @@ class Router {
 
   v1::ListModelGroupsResponse ListModelGroups() const;
 
+  // The response cache (enabled: false when litellm_settings.cache is off).
+  v1::CachePingResponse CachePing();
+  // FAILED_PRECONDITION when the cache is off.
+  absl::StatusOr<v1::DeleteCacheResponse> DeleteCache(const v1::DeleteCacheRequest& request);
+
   // Operator controls. NOT_FOUND for an unknown deployment or group.
   absl::StatusOr<v1::ListDeploymentsResponse> ListDeployments(const std::string& model_group) const;
   absl::StatusOr<v1::Deployment> SetCooldown(const std::string& id, Millis duration,
@@ -73,6 +79,8 @@ class Router {
   void Release();
   v1::Deployment Describe(const config::Deployment& d) const;
   absl::StatusOr<const config::Deployment*> Find(const std::string& id) const;
+  // The cache plan of a chat request; nullopt when it does not use the cache.
+  std::optional<CachePlan> PlanChat(const v1::RouteChatRequest& request) const;
 
   std::shared_ptr<const config::Config> config_;
   const Clock& clock_;
@@ -81,6 +89,7 @@ class Router {
   ProviderSet providers_;
   TimerThread& timers_;
   std::function<double()> uniform_;
+  std::unique_ptr<AnswerCache> cache_;  // null when off
   std::atomic<int64_t> in_flight_{0};
 };
 

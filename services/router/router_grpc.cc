@@ -276,4 +276,24 @@ grpc::ServerUnaryReactor* RouterGrpc::ForceFail(grpc::CallbackServerContext* ctx
   });
 }
 
+grpc::ServerUnaryReactor* RouterGrpc::CachePing(grpc::CallbackServerContext* ctx,
+                                                const v1::CachePingRequest*,
+                                                v1::CachePingResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  *response = router_.CachePing();  // in memory: short, never blocking
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::DeleteCache(grpc::CallbackServerContext* ctx,
+                                                  const v1::DeleteCacheRequest* request,
+                                                  v1::DeleteCacheResponse* response) {
+  return Operate(ctx, router_.config(), [&]() -> absl::Status {
+    auto r = router_.DeleteCache(*request);
+    if (!r.ok()) return r.status();
+    *response = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace llmgw::router

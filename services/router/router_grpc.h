@@ -34,6 +34,12 @@ class RouterGrpc final : public v1::Router::CallbackService {
   grpc::ServerUnaryReactor* ForceFail(grpc::CallbackServerContext* ctx,
                                       const v1::ForceFailRequest* request,
                                       v1::DeploymentResponse* response) override;
+  grpc::ServerUnaryReactor* CachePing(grpc::CallbackServerContext* ctx,
+                                      const v1::CachePingRequest* request,
+                                      v1::CachePingResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteCache(grpc::CallbackServerContext* ctx,
+                                        const v1::DeleteCacheRequest* request,
+                                        v1::DeleteCacheResponse* response) override;
 
  private:
   Router& router_;

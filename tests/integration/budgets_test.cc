@@ -38,22 +38,9 @@ constexpr char kModels[] = R"(
 )";
 constexpr char kChat[] = R"({"model":"priced","messages":[{"role":"user","content":"hi"}],"max_tokens":5})";
 
-boost::json::value Parse(const std::string& body) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(body, ec);
-  EXPECT_FALSE(ec) << body;
-  return v;
-}
-
 class BudgetsTest : public BackendSuiteTest {
  protected:
   void SetUp() override { StartOn(kModels); }
-
-  std::string NewKey(const std::string& body) {
-    auto r = Post("/key/generate", body);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return std::string(Parse(r.body).as_object().at("key").as_string());
-  }
 
   // `n` requests at once, each with its own connection; returns the statuses.
   std::vector<int> Burst(const std::vector<std::string>& keys, int n) {
@@ -75,7 +62,7 @@ class BudgetsTest : public BackendSuiteTest {
   double SpendOf(const std::string& path) {
     auto r = Get(path);
     EXPECT_EQ(r.status, 200) << r.body;
-    auto v = Parse(r.body);
+    auto v = ParseJson(r.body);
     const auto& info = v.as_object().contains("info") ? v.as_object().at("info") : v.as_object().at("team_info");
     return info.as_object().at("spend").to_number<double>();
   }
@@ -114,10 +101,10 @@ TEST_P(BudgetsTest, TenTimesNConcurrentRequestsOnAKeyThatFitsNNeverPassItsBudget
   std::cout << "key budget $0.05, 50 concurrent requests of $0.009: " << ok << " admitted, " << refused << " refused\n";
   EXPECT_LE(ok, 5);
   EXPECT_GE(ok, 1);
-  std::string hash = std::string(Parse(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
+  std::string hash = std::string(ParseJson(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
   WaitForRows("api_key=" + hash, ok);
   EXPECT_LE(SpendOf("/key/info?key=" + key), 0.05 + 1e-9);
-  auto info = Parse(Get("/key/info?key=" + key).body);
+  auto info = ParseJson(Get("/key/info?key=" + key).body);
   EXPECT_NEAR(info.as_object().at("info").as_object().at("spend").to_number<double>(), ok * 0.009, 1e-9);
   // No reservation is left behind.
   EXPECT_EQ(Reserved(common::v1::SCOPE_KEY, hash), 0);
@@ -151,7 +138,7 @@ TEST_P(BudgetsTest, EveryResponseCarriesItsCostAndTheReportsAddUp) {
   }
   ASSERT_EQ(Post("/v1/chat/completions", kChat, b).status, 200);
   WaitForRows("", 4);
-  auto report = Parse(Get("/global/spend/report?group_by=api_key").body).as_object();
+  auto report = ParseJson(Get("/global/spend/report?group_by=api_key").body).as_object();
   EXPECT_NEAR(report.at("total_spend").to_number<double>(), 0.036, 1e-9);
   ASSERT_EQ(report.at("rows").as_array().size(), 2u);
   std::map<int64_t, double> by_requests;
@@ -160,9 +147,9 @@ TEST_P(BudgetsTest, EveryResponseCarriesItsCostAndTheReportsAddUp) {
   }
   EXPECT_NEAR(by_requests.at(3), 0.027, 1e-9);
   EXPECT_NEAR(by_requests.at(1), 0.009, 1e-9);
-  auto by_model = Parse(Get("/global/spend/report?group_by=model").body).as_object();
+  auto by_model = ParseJson(Get("/global/spend/report?group_by=model").body).as_object();
   EXPECT_EQ(std::string(by_model.at("rows").as_array()[0].as_object().at("group").as_string()), "priced");
-  auto logs = Parse(Get("/spend/logs?api_key=" + a).body).as_array();
+  auto logs = ParseJson(Get("/spend/logs?api_key=" + a).body).as_array();
   ASSERT_EQ(logs.size(), 3u);
   EXPECT_EQ(logs[0].as_object().at("prompt_tokens").as_int64() + logs[0].as_object().at("completion_tokens").as_int64(),
             logs[0].as_object().at("total_tokens").as_int64());
@@ -193,14 +180,14 @@ TEST_P(BudgetsTest, AClientThatLeavesAStreamIsBilledForWhatWasRelayed) {
   call->Cancel();  // the client leaves after the first words
   done.get_future().wait();
   WaitForRows("request_id=leaver-1", 1);
-  auto logs = Parse(Get("/spend/logs?request_id=leaver-1").body).as_array();
+  auto logs = ParseJson(Get("/spend/logs?request_id=leaver-1").body).as_array();
   ASSERT_EQ(logs.size(), 1u);
   const auto& row = logs[0].as_object();
   EXPECT_EQ(std::string(row.at("status").as_string()), "cancelled");
   EXPECT_GT(row.at("completion_tokens").as_int64(), 0);
   EXPECT_LT(row.at("completion_tokens").as_int64(), 10);
   EXPECT_GT(row.at("spend").to_number<double>(), 0);
-  std::string hash = std::string(Parse(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
+  std::string hash = std::string(ParseJson(Get("/key/info?key=" + key).body).as_object().at("key").as_string());
   EXPECT_EQ(Reserved(common::v1::SCOPE_KEY, hash), 0);
 }
 

@@ -57,12 +57,6 @@ class KeysTest : public BackendSuiteTest {
  protected:
   void SetUp() override { StartOn(kModels); }
 
-  // POST /key/generate as the master key; returns the plain key.
-  std::string NewKey(const std::string& body, const std::string& as = kMasterKey) {
-    auto r = Post("/key/generate", body, as);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return Str(Json(r), "key");
-  }
   std::string NewUser(const std::string& id) {
     auto r = Post("/user/new", R"({"user_id":")" + id + R"(","user_role":"internal_user"})");
     EXPECT_EQ(r.status, 200) << r.body;

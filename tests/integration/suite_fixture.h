@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include <boost/json.hpp>
+
 #include <filesystem>
 #include <future>
 #include <string>
@@ -106,6 +108,22 @@ class SuiteTest : public ::testing::Test {
     if (!key.empty()) req.headers.emplace_back("Authorization", "Bearer " + key);
     req.headers.emplace_back("Content-Type", "application/json");
     return Call(std::move(req));
+  }
+
+  static boost::json::value ParseJson(const std::string& body) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    EXPECT_FALSE(ec) << body;
+    return v;
+  }
+
+  // POST /key/generate as `as`; returns the plain key.
+  std::string NewKey(const std::string& body = "{}", const std::string& as = kMasterKey) {
+    auto r = Post("/key/generate", body, as);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto v = ParseJson(r.body);
+    const boost::json::value* key = v.is_object() ? v.as_object().if_contains("key") : nullptr;
+    return key && key->is_string() ? std::string(key->as_string()) : "";
   }
 
   HttpResult Get(const std::string& path, const std::string& key = kMasterKey) {

@@ -135,7 +135,7 @@ model_list:
   - model_name: claude
     litellm_params: {model: bedrock/claude-x, max_retries: 2}
 router_settings: {num_retries: 3, retry_policy: {}}
-litellm_settings: {cache: true}
+litellm_settings: {cache: true, cache_params: {type: redis, host: r}}
 general_settings: {database_url: postgresql://x, alerting: [slack]}
 )"));
   EXPECT_THAT(loaded.warnings,
@@ -144,7 +144,8 @@ general_settings: {database_url: postgresql://x, alerting: [slack]}
                           HasSubstr("model_list[0].litellm_params.max_retries: LiteLLM setting "
                                     "not implemented"),
                           HasSubstr("router_settings.retry_policy"),
-                          HasSubstr("litellm_settings.cache"),
+                          HasSubstr("litellm_settings.cache_params.type: cache type 'redis'"),
+                          HasSubstr("litellm_settings.cache_params.host"),
                           HasSubstr("general_settings.alerting")));
 }
 
@@ -281,6 +282,31 @@ sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd:
   EXPECT_EQ(loaded.config->sla.min_availability_pct, 99.9);
   EXPECT_THAT(Load("llmgw: {grpc_listen: nonsense}"),
               StatusIs(absl::StatusCode::kInvalidArgument, "llmgw.grpc_listen: expected host:port"));
+}
+
+TEST(LoaderTest, CacheParams) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+litellm_settings:
+  cache: true
+  cache_params: {type: local, ttl: 30, namespace: prod, mode: default_off,
+                 supported_call_types: [acompletion], max_size_mb: 8}
+)"));
+  const auto& c = loaded.config->litellm_settings.cache;
+  EXPECT_TRUE(c.enabled);
+  EXPECT_EQ(c.LocalTtl(), std::chrono::seconds(30));
+  EXPECT_EQ(c.cache_namespace, "prod");
+  EXPECT_FALSE(c.default_on);
+  EXPECT_TRUE(c.chat);
+  EXPECT_FALSE(c.embeddings);
+  EXPECT_EQ(c.max_bytes, 8 << 20);
+  EXPECT_THAT(Load("litellm_settings: {cache_params: {mode: always}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "litellm_settings.cache_params.mode: expected default_on or default_off"));
+  EXPECT_THAT(Load("litellm_settings: {cache_params: {supported_call_types: [chat]}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "litellm_settings.cache_params.supported_call_types[0]: expected"));
+  EXPECT_THAT(Load("litellm_settings: {cache_params: {tll: 5}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "did you mean 'ttl'?"));
 }
 
 TEST(LoaderTest, InvalidYamlReportsWhere) {

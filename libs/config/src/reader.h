@@ -152,5 +152,9 @@ void DocumentRouterSettings(std::vector<DocumentedField>& out);
 // After every section is parsed: litellm_settings defaults, and names that must exist.
 void ResolveRouterSettings(Context& ctx, Config& out);
 void DocumentLlmgw(std::vector<DocumentedField>& out);
+// litellm_settings.cache_params (sections_cache.cc).
+void ParseCacheParams(const YAML::Node& node, const std::string& path, Context& ctx,
+                      CacheSettings& out);
+void DocumentCacheParams(std::vector<DocumentedField>& out);
 
 }  // namespace llmgw::config::internal

@@ -43,7 +43,17 @@ const Field<LitellmSettings> kLitellm[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
        if (auto x = ReadBool(v, p, c)) o.drop_params = *x;
      }},
-    LLMGW_KNOWN("cache"), LLMGW_KNOWN("cache_params"),
+    {"cache", "boolean", "false", "",
+     "Turn on the router's response cache (docs/caching.md): identical requests of one tenant "
+     "are answered from it at zero spend.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       if (auto x = ReadBool(v, p, c)) o.cache.enabled = *x;
+     }},
+    {"cache_params", "mapping", "{type: local, ttl: 600}", "see litellm_settings.cache_params.*",
+     "The response cache's settings.",
+     [](const YAML::Node& v, const std::string& p, Context& c, LitellmSettings& o) {
+       ParseCacheParams(v, p, c, o.cache);
+     }},
     LLMGW_KNOWN("callbacks"), LLMGW_KNOWN("success_callback"), LLMGW_KNOWN("failure_callback"),
     LLMGW_KNOWN("service_callback"), LLMGW_KNOWN("service_callbacks"),
     LLMGW_KNOWN("max_budget"), LLMGW_KNOWN("budget_duration"), LLMGW_KNOWN("timezone"),
@@ -124,6 +134,7 @@ void ParseGeneralSettings(const YAML::Node& node, Context& ctx, Config& out) {
 
 void DocumentSettings(std::vector<DocumentedField>& out) {
   Document<LitellmSettings>("litellm_settings", kLitellm, out);
+  DocumentCacheParams(out);
   Document<GeneralSettings>("general_settings", kGeneral, out);
 }
 

@@ -70,6 +70,37 @@ absl::Status ParseToolChoice(const json::value& v, ChatCompletionRequest* out) {
     if (!s_.ok()) return s_;           \
   } while (false)
 
+}  // namespace
+
+absl::Status ParseCacheControl(const json::value& v, common::v1::CacheControl* out) {
+  if (!v.is_object()) return BadField("cache", absl::StrCat("expected an object, got ", KindName(v)));
+  for (const auto& kv : v.get_object()) {
+    std::string key(View(kv.key()));
+    std::string param = "cache." + key;
+    const json::value& x = kv.value();
+    bool b = false;
+    int64_t i = 0;
+    if (key == "no-cache" || key == "no-store" || key == "use-cache") {
+      LLMGW_TRY(ExpectBool(x, param, &b));
+      if (key == "no-cache") out->set_no_cache(b);
+      if (key == "no-store") out->set_no_store(b);
+      if (key == "use-cache") out->set_use_cache(b);
+    } else if (key == "ttl" || key == "s-maxage") {
+      LLMGW_TRY(ExpectInt(x, param, &i));
+      if (i < 0) return BadField(param, "must be >= 0 (seconds)");
+      key == "ttl" ? out->set_ttl_seconds(i) : out->set_s_maxage_seconds(i);
+    } else if (key == "namespace") {
+      LLMGW_TRY(ExpectString(x, param, out->mutable_cache_namespace()));
+    } else {
+      return BadField(param, "unknown cache control; expected no-cache, no-store, ttl, "
+                             "s-maxage, namespace or use-cache");
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 absl::Status ParseField(std::string_view key, const json::value& v, ChatCompletionRequest* r,
                         json::object* extra) {
   std::string k(key);
@@ -149,6 +180,8 @@ absl::Status ParseField(std::string_view key, const json::value& v, ChatCompleti
     LLMGW_TRY(ExpectInt(v, k, &i));
     if (i < 0 || i > 20) return BadField(k, "must be between 0 and 20");
     r->set_top_logprobs(i);
+  } else if (key == "cache") {
+    LLMGW_TRY(ParseCacheControl(v, r->mutable_cache()));
   } else {
     (*extra)[key] = v;
   }

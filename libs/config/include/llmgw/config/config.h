@@ -118,6 +118,21 @@ struct RouterSettings {
   double lowest_latency_buffer = 0;  // pick among deployments within this fraction of the best
 };
 
+// litellm_settings.cache and cache_params: the router's response cache.
+struct CacheSettings {
+  bool enabled = false;         // litellm_settings.cache
+  std::string type = "local";   // only the in-memory LRU so far
+  Millis ttl{600'000};          // how long an answer is kept unless the request says otherwise
+  std::optional<Millis> default_in_memory_ttl;  // wins over ttl for the in-memory cache
+  std::string cache_namespace;  // prefix of every key
+  bool default_on = true;       // mode: default_on; default_off caches only with use-cache
+  bool chat = true;             // supported_call_types: (a)completion
+  bool embeddings = true;       // supported_call_types: (a)embedding
+  bool text_completion = true;  // supported_call_types: (a)text_completion
+  int64_t max_bytes = 64 << 20; // the LRU's memory bound
+  Millis LocalTtl() const { return default_in_memory_ttl.value_or(ttl); }
+};
+
 struct LitellmSettings {
   std::optional<Millis> request_timeout;
   bool drop_params = false;
@@ -125,6 +140,7 @@ struct LitellmSettings {
   FallbackLists fallbacks;
   // Budget of every end user (the request's `user` field), lifetime; nullopt: none.
   std::optional<MicroUsd> max_end_user_budget;
+  CacheSettings cache;
 };
 
 struct GeneralSettings {

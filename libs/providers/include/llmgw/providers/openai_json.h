@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "boost/json/fwd.hpp"
 #include "llmgw/common/v1/inference.pb.h"
 
 namespace llmgw::providers {
@@ -22,6 +23,10 @@ using common::v1::ChatCompletionResponse;
 // refused. `default_model` is used when the body names none (Azure-style URLs carry it).
 absl::StatusOr<ChatCompletionRequest> ParseChatRequest(std::string_view body,
                                                        std::string_view default_model = "");
+
+// LiteLLM's `cache` request object (no-cache, no-store, ttl, s-maxage, namespace,
+// use-cache); errors name `cache.<control>`.
+absl::Status ParseCacheControl(const boost::json::value& v, common::v1::CacheControl* out);
 
 struct UpstreamRequestOptions {
   // The provider-side model name to send instead of the model group.
