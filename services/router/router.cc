@@ -69,7 +69,7 @@ class Router::Unary final : public Dispatch {
     router_.Release();
     auto done = std::move(done_);
     if (!status.ok()) return done(std::move(status));
-    if (plan_) {
+    if (plan_ && plan_->store) {  // no copy for a request that will not be stored
       v1::CachedAnswer answer;
       *answer.mutable_completion() = completion_;
       *answer.mutable_dispatch() = info;
