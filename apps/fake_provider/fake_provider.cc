@@ -142,6 +142,10 @@ void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
     if (r.method != "POST") return ex->Respond(Json(405, GeminiWire().ErrorBody(405, "use POST")));
     return Chat(std::move(ex), GeminiWire());
   }
+  if (r.path.rfind("/openai/deployments/", 0) == 0 && r.path.ends_with("/chat/completions")) {
+    if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
+    return Chat(std::move(ex), AzureWire());
+  }
   if (r.path == "/v1/messages") {
     if (r.method != "POST") return ex->Respond(Json(405, AnthropicWire().ErrorBody(405, "use POST")));
     return Chat(std::move(ex), AnthropicWire());

@@ -32,7 +32,7 @@ std::string Sse(const json::object& o) { return http::SseData(json::serialize(o)
 
 // --- OpenAI Chat Completions -------------------------------------------------------------
 
-class OpenAI final : public Wire {
+class OpenAI : public Wire {
  public:
   absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
     auto parsed = providers::ParseChatRequest(request.body);
@@ -130,6 +130,46 @@ class OpenAI final : public Wire {
     u.set_prompt_tokens(r.prompt_tokens);
     u.set_completion_tokens(a.tool_call ? 8 : static_cast<int64_t>(a.tokens.size()));
     u.set_total_tokens(u.prompt_tokens() + u.completion_tokens());
+  }
+};
+
+// --- Azure OpenAI ------------------------------------------------------------------------
+
+// OpenAI's bodies at /openai/deployments/{deployment}/chat/completions?api-version=..., the
+// key in `api-key`, the deployment named by the path. Answers carry Azure's content-filter
+// annotations and streams open with its empty prompt_filter_results chunk.
+class Azure final : public OpenAI {
+ public:
+  absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
+    if (request.Header("api-key").empty()) {
+      return Refuse(401, "Access denied due to missing subscription key. Make sure to include "
+                         "the subscription key in the api-key header.");
+    }
+    if (request.QueryParam("api-version").empty()) return Refuse(404, "Resource not found");
+    constexpr std::string_view kPrefix = "/openai/deployments/";
+    std::string_view path = request.path;
+    auto slash = path.find('/', kPrefix.size());
+    auto r = OpenAI::Parse(request);
+    if (!r.ok()) return r;
+    r->model = std::string(path.substr(kPrefix.size(), slash - kPrefix.size()));
+    return r;
+  }
+
+  std::string Body(const FakeRequest& r, const FakeAnswer& a) const override {
+    boost::system::error_code ec;
+    json::value v = json::parse(OpenAI::Body(r, a), ec);
+    v.get_object()["prompt_filter_results"] = json::array{
+        json::object{{"prompt_index", 0}, {"content_filter_results", json::object{}}}};
+    return json::serialize(v);
+  }
+
+  std::vector<std::string> Events(const FakeRequest& r, const FakeAnswer& a) const override {
+    auto events = OpenAI::Events(r, a);
+    events.insert(events.begin(),
+                  Sse(json::object{{"choices", json::array{}}, {"created", 0}, {"id", ""}, {"model", ""},
+                                   {"object", ""},
+                                   {"prompt_filter_results", json::array{json::object{{"prompt_index", 0}}}}}));
+    return events;
   }
 };
 
@@ -398,6 +438,11 @@ const Wire& GeminiWire() {
 
 const Wire& OpenAIWire() {
   static const OpenAI w;
+  return w;
+}
+
+const Wire& AzureWire() {
+  static const Azure w;
   return w;
 }
 

@@ -39,6 +39,7 @@ class Wire {
 };
 
 const Wire& OpenAIWire();
+const Wire& AzureWire();
 const Wire& AnthropicWire();
 const Wire& GeminiWire();
 

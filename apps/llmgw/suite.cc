@@ -45,6 +45,7 @@ struct Suite::Parts {
   std::unique_ptr<http::Client> upstream;
   std::unique_ptr<providers::MockProvider> mock;
   std::unique_ptr<providers::OpenAIProvider> openai;
+  std::unique_ptr<providers::AzureProvider> azure;
   std::unique_ptr<providers::AnthropicProvider> anthropic;
   std::unique_ptr<providers::GeminiProvider> gemini;
   providers::UnsupportedProvider unsupported;
@@ -223,10 +224,12 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->upstream = std::move(*client);
     p->mock = std::make_unique<providers::MockProvider>(*p->timers);
     p->openai = std::make_unique<providers::OpenAIProvider>(*p->upstream);
+    p->azure = std::make_unique<providers::AzureProvider>(*p->upstream);
     p->anthropic = std::make_unique<providers::AnthropicProvider>(*p->upstream);
     p->gemini = std::make_unique<providers::GeminiProvider>(*p->upstream);
     p->router = std::make_unique<router::Router>(
         config, router::ProviderSet{.by_name = {{"openai", p->openai.get()},
+                                               {"azure", p->azure.get()},
                                                {"anthropic", p->anthropic.get()},
                                                {"gemini", p->gemini.get()},
                                                {"mock", p->mock.get()}},

@@ -54,7 +54,7 @@ class Router::Unary final : public Dispatch {
   std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
     auto start = router_.clock_.SteadyNow();
     auto self = std::static_pointer_cast<Unary>(shared_from_this());
-    return router_.providers_.For(d.params.provider)
+    return router_.providers_.For(d.params.wire)
         .Chat(d, request(), options(),
               [self, start](absl::StatusOr<common::v1::ChatCompletionResponse> r) {
                 AttemptReport report{.latency = Since(self->router_.clock_, start)};
@@ -107,7 +107,7 @@ class Router::Stream final : public Dispatch {
     auto self = std::static_pointer_cast<Stream>(shared_from_this());
     auto a = std::make_shared<Attempt>();
     a->start = router_.clock_.SteadyNow();
-    return router_.providers_.For(d.params.provider)
+    return router_.providers_.For(d.params.wire)
         .StreamChat(d, request(), options(),
                     {.on_chunk =
                          [self, a](common::v1::ChatCompletionChunk chunk) {

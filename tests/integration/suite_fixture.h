@@ -48,7 +48,9 @@ class SuiteTest : public ::testing::Test {
     std::string yaml = "general_settings: {master_key: " + std::string(kMasterKey) + general_yaml + "}\n" +
                        "llmgw:\n  data_dir: " + data_dir_ + "\n" + llmgw_yaml + "  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0" +
                        http_yaml + "}\n" + sections_yaml + "model_list:\n" + model_list_yaml;
+    // $FAKEROOT: the fake's origin (Azure's api_base); $FAKE: its OpenAI base, with /v1.
     size_t pos;
+    while ((pos = yaml.find("$FAKEROOT")) != std::string::npos) yaml.replace(pos, 9, base.substr(0, base.size() - 3));
     while ((pos = yaml.find("$FAKE")) != std::string::npos) yaml.replace(pos, 5, base);
     auto loaded = config::LoadConfigString(yaml, "test.yaml", [](const std::string&) {
       return std::optional<std::string>("sk-upstream-key");

@@ -222,6 +222,32 @@ TEST(LoaderTest, UnknownProviderIsAnError) {
                        "unknown provider 'opnai'; did you mean 'openai'?"));
 }
 
+TEST(LoaderTest, OpenAICompatibleProvidersGetTheirBaseAndWire) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+model_list:
+  - {model_name: a, litellm_params: {model: ollama/llama3.2}}
+  - {model_name: b, litellm_params: {model: ollama_chat/llama3.2, api_base: "http://gpu-1:11434/"}}
+  - {model_name: c, litellm_params: {model: groq/llama-3.1-8b-instant}}
+  - {model_name: d, litellm_params: {model: azure/gpt-4o-prod, api_base: "https://res.openai.azure.com"}}
+  - {model_name: e, litellm_params: {model: claude-x}}
+)"));
+  const auto& m = loaded.config->model_list;
+  EXPECT_EQ(m[0].params.api_base, "http://localhost:11434/v1");
+  EXPECT_EQ(m[0].params.wire, "openai");
+  EXPECT_EQ(m[1].params.api_base, "http://gpu-1:11434/v1");
+  EXPECT_EQ(m[2].params.api_base, "https://api.groq.com/openai/v1");
+  EXPECT_EQ(m[3].params.wire, "azure");
+  EXPECT_EQ(m[3].params.upstream_model, "gpt-4o-prod");
+  EXPECT_EQ(m[4].params.wire, "openai");
+  EXPECT_TRUE(loaded.warnings.empty());
+  // Self-hosted servers and Azure resources have no public endpoint to default to.
+  EXPECT_THAT(Load("model_list: [{model_name: a, litellm_params: {model: hosted_vllm/llama}}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "model_list[0].litellm_params.api_base: required for provider 'hosted_vllm'"));
+  EXPECT_THAT(Load("model_list: [{model_name: a, litellm_params: {model: azure/gpt}}]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "api_base: required for provider 'azure'"));
+}
+
 TEST(LoaderTest, RequiredFieldsAndDuplicateIds) {
   EXPECT_THAT(Load("model_list: [{litellm_params: {model: mock/x}}]"),
               StatusIs(absl::StatusCode::kInvalidArgument, "model_list[0].model_name: required"));

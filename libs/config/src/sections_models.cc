@@ -4,28 +4,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "llmgw/common/crypto.h"
+#include "providers.h"
 #include "reader.h"
 
 namespace llmgw::config::internal {
 namespace {
-
-// Provider prefixes llmgw speaks today.
-const std::set<std::string>& ImplementedProviders() {
-  static const std::set<std::string> p = {"openai", "mock", "anthropic", "gemini"};
-  return p;
-}
-
-// LiteLLM provider prefixes llmgw knows but does not speak yet: accepted with a warning.
-const std::set<std::string>& KnownProviders() {
-  static const std::set<std::string> p = {
-      "azure",        "azure_ai",      "vertex_ai",
-      "bedrock",      "ollama",       "ollama_chat", "hosted_vllm", "vllm",
-      "groq",         "mistral",      "cohere",      "together_ai", "deepseek",
-      "xai",          "fireworks_ai", "openrouter",  "huggingface", "text-completion-openai",
-      "perplexity",   "cerebras",     "sagemaker",   "databricks",  "watsonx",
-      "openai_like",  "lm_studio",    "nvidia_nim",  "replicate",   "deepinfra"};
-  return p;
-}
 
 bool ValidUrl(const std::string& url) {
   return (absl::StartsWith(url, "http://") && url.size() > 7) ||
@@ -46,6 +29,7 @@ void ParseModel(const YAML::Node& v, const std::string& path, Context& ctx, P& o
   if (slash == std::string::npos) {
     // LiteLLM reads a bare name ("gpt-4o") as an OpenAI model.
     out.provider = "openai";
+    out.wire = "openai";
     out.upstream_model = *s;
     return;
   }
@@ -55,29 +39,30 @@ void ParseModel(const YAML::Node& v, const std::string& path, Context& ctx, P& o
     ctx.Error(v, path, absl::StrCat("'", *s, "' names no model after '", out.provider, "/'"));
     return;
   }
-  if (ImplementedProviders().count(out.provider)) return;
-  if (KnownProviders().count(out.provider)) {
+  if (const ProviderSpec* spec = FindProvider(out.provider)) {
+    out.wire = spec->wire;
+    return;
+  }
+  if (KnownUnimplementedProvider(out.provider)) {
     ctx.Warn(path, absl::StrCat("provider '", out.provider,
                                 "' is not implemented by llmgw yet; calls to this deployment "
                                 "fail with 501 not_implemented"));
     return;
   }
-  std::vector<std::string> all(ImplementedProviders().begin(), ImplementedProviders().end());
-  all.insert(all.end(), KnownProviders().begin(), KnownProviders().end());
   std::string message = absl::StrCat("unknown provider '", out.provider, "'");
-  if (auto guess = DidYouMean(out.provider, all)) message += "; did you mean '" + *guess + "'?";
+  if (auto guess = DidYouMean(out.provider, AllProviderNames())) message += "; did you mean '" + *guess + "'?";
   ctx.Error(v, path, message);
 }
 
 const Field<P> kLitellmParams[] = {
-    {"model", "string", "(required)", "`<provider>/<model>`; provider `openai`, `anthropic`, `gemini` or `mock`",
+    {"model", "string", "(required)", "`<provider>/<model>`; see docs/providers.md for the providers",
      "Which provider and model the deployment calls. A bare name means `openai/`.", ParseModel},
     {"api_key", "string (secret)", "none", "", "Provider credential; use `os.environ/NAME`.",
      [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
        if (auto s = ReadString(v, p, c)) o.api_key = *s;
      }},
     {"api_base", "URL", "provider default", "http:// or https://",
-     "Base URL of the provider (any OpenAI-compatible server for `openai/`).",
+     "Base URL of the provider (any OpenAI-compatible server for `openai/`; the Azure resource for `azure/`; required for `azure/`, `hosted_vllm/`, `openai_like/`).",
      [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
        auto s = ReadString(v, p, c);
        if (!s) return;
@@ -88,7 +73,7 @@ const Field<P> kLitellmParams[] = {
        while (!s->empty() && s->back() == '/') s->pop_back();
        o.api_base = *s;
      }},
-    {"api_version", "string", "none", "", "Provider API version (sent by providers that use one).",
+    {"api_version", "string", "none", "", "Provider API version: Azure's `api-version` (default 2024-10-21), Anthropic's `anthropic-version`.",
      [](const YAML::Node& v, const std::string& p, Context& c, P& o) {
        if (auto s = ReadString(v, p, c)) o.api_version = *s;
      }},
@@ -282,6 +267,21 @@ std::string DefaultId(const Entry& e, size_t index) {
       .substr(0, 16);
 }
 
+// The provider's default api_base, the ones it requires, and Ollama's /v1.
+void ResolveBase(const YAML::Node& entry, const std::string& path, Context& ctx, P& p) {
+  const ProviderSpec* spec = FindProvider(p.provider);
+  if (spec == nullptr) return;
+  if (p.api_base.empty()) {
+    if (spec->needs_base) {
+      ctx.Error(entry["litellm_params"], Join(path, "litellm_params.api_base"),
+                absl::StrCat("required for provider '", p.provider, "' (it has no public endpoint)"));
+      return;
+    }
+    p.api_base = spec->default_base;
+  }
+  if (spec->append_v1 && !p.api_base.empty() && !absl::EndsWith(p.api_base, "/v1")) p.api_base += "/v1";
+}
+
 }  // namespace
 
 void ParseModelList(const YAML::Node& node, Context& ctx, Config& out) {
@@ -302,6 +302,7 @@ void ParseModelList(const YAML::Node& node, Context& ctx, Config& out) {
     } else if (!node[i]["litellm_params"]["model"]) {
       ctx.Error(node[i]["litellm_params"], Join(path, "litellm_params.model"), "required");
     }
+    if (ctx.errors().size() == errors_before) ResolveBase(node[i], path, ctx, e.params);
     if (ctx.errors().size() != errors_before) continue;
     Deployment d;
     d.model_name = e.model_name;

@@ -1,5 +1,6 @@
 #include "llmgw/providers/openai_provider.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "llmgw/common/error.h"
 #include "llmgw/http/sse.h"
@@ -17,6 +18,33 @@ http::ClientRequest BuildRequest(const config::Deployment& d, const ChatCompleti
   req.headers.emplace_back("Content-Type", "application/json");
   if (!d.params.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + d.params.api_key);
   if (!d.params.organization.empty()) req.headers.emplace_back("OpenAI-Organization", d.params.organization);
+  internal::AddCommonHeaders(d, options, req.headers);
+  req.body = ChatRequestToJson(r, {.model = d.params.upstream_model, .force_stream_usage = true});
+  return req;
+}
+
+}  // namespace
+
+std::string AzureUrl(const config::Deployment& d, std::string_view operation) {
+  std::string base = d.params.api_base;
+  while (absl::EndsWith(base, "/")) base.pop_back();
+  // The v1 API (…/openai/v1): OpenAI's paths, the deployment named by the body's model.
+  if (absl::EndsWith(base, "/openai/v1")) return absl::StrCat(base, "/", std::string(operation));
+  if (absl::EndsWith(base, "/openai")) base.resize(base.size() - 7);
+  const std::string& version = d.params.api_version.empty() ? kAzureDefaultApiVersion : d.params.api_version;
+  return absl::StrCat(base, "/openai/deployments/", d.params.upstream_model, "/", std::string(operation),
+                      "?api-version=", version);
+}
+
+namespace {
+
+// Azure OpenAI: OpenAI's bodies at a per-deployment URL, the key in `api-key`.
+http::ClientRequest BuildAzureRequest(const config::Deployment& d, const ChatCompletionRequest& r,
+                                      const CallOptions& options) {
+  http::ClientRequest req;
+  req.url = AzureUrl(d, "chat/completions");
+  req.headers.emplace_back("Content-Type", "application/json");
+  if (!d.params.api_key.empty()) req.headers.emplace_back("api-key", d.params.api_key);
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = ChatRequestToJson(r, {.model = d.params.upstream_model, .force_stream_usage = true});
   return req;
@@ -57,14 +85,14 @@ class OpenAIStreamDecoder final : public internal::StreamDecoder {
   bool done_marker_ = false;  // saw [DONE]
 };
 
-absl::StatusOr<http::ClientRequest> Build(const config::Deployment& d, const ChatCompletionRequest& r,
-                                          const CallOptions& options, bool) {
-  return BuildRequest(d, r, options);
-}
-
+template <http::ClientRequest (*kBuild)(const config::Deployment&, const ChatCompletionRequest&,
+                                         const CallOptions&)>
 const internal::HttpWire& Wire() {
   static const internal::HttpWire wire{
-      .build = Build,
+      .build = [](const config::Deployment& d, const ChatCompletionRequest& r,
+                  const CallOptions& options, bool) -> absl::StatusOr<http::ClientRequest> {
+        return kBuild(d, r, options);
+      },
       .parse = [](std::string_view body) { return ParseChatResponse(body); },
       .decoder = [] { return std::make_unique<OpenAIStreamDecoder>(); }};
   return wire;
@@ -72,7 +100,9 @@ const internal::HttpWire& Wire() {
 
 }  // namespace
 
-OpenAIProvider::OpenAIProvider(http::Client& client) : HttpProvider(client, Wire()) {}
+OpenAIProvider::OpenAIProvider(http::Client& client) : HttpProvider(client, Wire<BuildRequest>()) {}
+
+AzureProvider::AzureProvider(http::Client& client) : HttpProvider(client, Wire<BuildAzureRequest>()) {}
 
 namespace {
 

@@ -173,3 +173,25 @@ TEST_F(OpenAIProviderTest, CancelReachesTheUpstream) {
 
 }  // namespace
 }  // namespace llmgw::providers
+
+namespace llmgw::providers {
+namespace {
+
+TEST(AzureUrlTest, DeploymentPathWithApiVersionOrTheV1Api) {
+  config::Deployment d;
+  d.params.upstream_model = "gpt-4o-prod";
+  d.params.api_base = "https://res.openai.azure.com/";
+  EXPECT_EQ(AzureUrl(d, "chat/completions"),
+            "https://res.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions"
+            "?api-version=2024-10-21");
+  d.params.api_base = "https://res.openai.azure.com/openai";
+  d.params.api_version = "2025-01-01-preview";
+  EXPECT_EQ(AzureUrl(d, "embeddings"),
+            "https://res.openai.azure.com/openai/deployments/gpt-4o-prod/embeddings"
+            "?api-version=2025-01-01-preview");
+  d.params.api_base = "https://res.openai.azure.com/openai/v1";
+  EXPECT_EQ(AzureUrl(d, "chat/completions"), "https://res.openai.azure.com/openai/v1/chat/completions");
+}
+
+}  // namespace
+}  // namespace llmgw::providers

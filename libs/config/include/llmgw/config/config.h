@@ -20,6 +20,9 @@ struct LitellmParams {
   std::string model;           // as written: "openai/gpt-4o-mini"
   std::string provider;        // "openai"
   std::string upstream_model;  // "gpt-4o-mini"
+  // The adapter that speaks the provider's API: openai, azure, anthropic, gemini or mock;
+  // empty for providers llmgw does not speak yet.
+  std::string wire;
   std::string api_key;         // a secret: never logged, never returned
   std::string api_base;
   std::string api_version;

@@ -13,6 +13,19 @@ class OpenAIProvider final : public HttpProvider {
   explicit OpenAIProvider(http::Client& client);
 };
 
+// The `azure/` provider: Azure OpenAI. api_base is the resource
+// (https://NAME.openai.azure.com); calls go to /openai/deployments/{model}/...?api-version=,
+// or, when api_base ends in /openai/v1, to the v1 API's OpenAI paths. The key goes in `api-key`.
+inline constexpr char kAzureDefaultApiVersion[] = "2024-10-21";
+
+class AzureProvider final : public HttpProvider {
+ public:
+  explicit AzureProvider(http::Client& client);
+};
+
+// The URL of one Azure OpenAI operation ("chat/completions", "embeddings") for a deployment.
+std::string AzureUrl(const config::Deployment& d, std::string_view operation);
+
 // Answers every call with 501 not_implemented: for providers llmgw knows but does not speak.
 class UnsupportedProvider final : public Provider {
  public:
