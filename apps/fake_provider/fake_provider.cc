@@ -142,6 +142,14 @@ void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
     if (r.method != "POST") return ex->Respond(Json(405, GeminiWire().ErrorBody(405, "use POST")));
     return Chat(std::move(ex), GeminiWire());
   }
+  if (r.path == "/v1/embeddings" || r.path == "/embeddings") {
+    if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
+    return Chat(std::move(ex), EmbeddingsWire());
+  }
+  if (r.path.rfind("/openai/deployments/", 0) == 0 && r.path.ends_with("/embeddings")) {
+    if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
+    return Chat(std::move(ex), AzureEmbeddingsWire());
+  }
   if (r.path.rfind("/openai/deployments/", 0) == 0 && r.path.ends_with("/chat/completions")) {
     if (r.method != "POST") return ex->Respond(Json(405, R"({"error":{"message":"use POST"}})"));
     return Chat(std::move(ex), AzureWire());

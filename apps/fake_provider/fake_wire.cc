@@ -8,6 +8,7 @@
 #include "llmgw/common/error.h"
 #include "llmgw/common/ids.h"
 #include "llmgw/http/sse.h"
+#include "llmgw/providers/mock_provider.h"
 #include "llmgw/providers/openai_json.h"
 #include "llmgw/providers/tokens.h"
 
@@ -171,6 +172,56 @@ class Azure final : public OpenAI {
                                    {"prompt_filter_results", json::array{json::object{{"prompt_index", 0}}}}}));
     return events;
   }
+};
+
+// --- Embeddings ---------------------------------------------------------------------------
+
+// Deterministic vectors (the mock provider's), so equal texts embed equally.
+class Embeddings final : public Wire {
+ public:
+  explicit Embeddings(bool azure) : azure_(azure) {}
+
+  absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
+    if (azure_) {
+      if (request.Header("api-key").empty()) return Refuse(401, "Access denied due to missing subscription key.");
+      if (request.QueryParam("api-version").empty()) return Refuse(404, "Resource not found");
+    }
+    auto parsed = providers::ParseEmbeddingsRequest(request.body);
+    if (!parsed.ok()) return Refuse(400, std::string(parsed.status().message()));
+    FakeRequest r{.model = parsed->model()};
+    if (azure_) {
+      constexpr std::string_view kPrefix = "/openai/deployments/";
+      std::string_view path = request.path;
+      r.model = std::string(path.substr(kPrefix.size(), path.find('/', kPrefix.size()) - kPrefix.size()));
+    }
+    r.inputs.assign(parsed->inputs().begin(), parsed->inputs().end());
+    if (parsed->has_dimensions()) r.dimensions = parsed->dimensions();
+    r.base64 = parsed->encoding_format() == "base64";
+    for (const auto& in : r.inputs) r.prompt_tokens += providers::EstimateTextTokens(in);
+    return r;
+  }
+
+  std::string ErrorBody(int status, const std::string& message) const override {
+    return OpenAIWire().ErrorBody(status, message);
+  }
+
+  std::string Body(const FakeRequest& r, const FakeAnswer&) const override {
+    providers::EmbeddingsResponse resp;
+    resp.set_model(r.model);
+    for (size_t i = 0; i < r.inputs.size(); ++i) {
+      auto* e = resp.add_data();
+      e->set_index(static_cast<int64_t>(i));
+      for (float x : providers::MockProvider::EmbeddingOf(r.inputs[i], r.dimensions)) e->add_values(x);
+    }
+    resp.mutable_usage()->set_prompt_tokens(r.prompt_tokens);
+    resp.mutable_usage()->set_total_tokens(r.prompt_tokens);
+    return providers::EmbeddingsResponseToJson(resp, r.base64);
+  }
+
+  std::vector<std::string> Events(const FakeRequest&, const FakeAnswer&) const override { return {}; }
+
+ private:
+  bool azure_;
 };
 
 // --- Anthropic Messages ------------------------------------------------------------------
@@ -443,6 +494,16 @@ const Wire& OpenAIWire() {
 
 const Wire& AzureWire() {
   static const Azure w;
+  return w;
+}
+
+const Wire& EmbeddingsWire() {
+  static const Embeddings w(false);
+  return w;
+}
+
+const Wire& AzureEmbeddingsWire() {
+  static const Embeddings w(true);
   return w;
 }
 

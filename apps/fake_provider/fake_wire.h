@@ -18,6 +18,10 @@ struct FakeRequest {
   int64_t prompt_tokens = 0;
   std::string first_tool;          // name of the first tool offered, "" for none
   bool after_tool_result = false;  // the last turn carries a tool's result
+  // Embeddings requests: the texts, the vector size and the encoding asked for.
+  std::vector<std::string> inputs;
+  int64_t dimensions = 8;
+  bool base64 = false;
 };
 
 struct FakeAnswer {
@@ -40,6 +44,9 @@ class Wire {
 
 const Wire& OpenAIWire();
 const Wire& AzureWire();
+// OpenAI's /v1/embeddings, and Azure's /openai/deployments/{deployment}/embeddings.
+const Wire& EmbeddingsWire();
+const Wire& AzureEmbeddingsWire();
 const Wire& AnthropicWire();
 const Wire& GeminiWire();
 

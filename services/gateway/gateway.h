@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "llmgw/common/cancel_latch.h"
 #include "llmgw/config/config.h"
 #include "llmgw/keymgr/v1/keymgr.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
@@ -111,6 +112,18 @@ class Gateway {
                                         common::v1::ChatCompletionRequest request,
                                         const rpc::CallContext& call,
                                         std::shared_ptr<StreamObserver> observer);
+
+  // Embeddings, admitted as chat is: aliases, model access, rate limits and budgets see the
+  // inputs as one prompt with no output. The lease and the bill are settled before `done`,
+  // which runs once. Firing the returned latch (the caller left) cancels the call.
+  struct EmbedAnswer {
+    router::v1::RouteEmbeddingsResponse routed;
+    http::HeaderList rate_headers;  // x-ratelimit-* of the limits that applied
+  };
+  std::shared_ptr<CancelLatch> Embed(const common::v1::Principal& principal,
+                                     common::v1::EmbeddingsRequest request,
+                                     const rpc::CallContext& call,
+                                     std::function<void(absl::StatusOr<EmbedAnswer>)> done);
 
   // The model groups `principal` may use.
   void ListModels(const common::v1::Principal& principal, const rpc::CallContext& call,

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "llmgw/common/cancel_latch.h"
 #include "llmgw/common/error.h"
 #include "llmgw/rpc/call_context.h"
@@ -63,6 +64,34 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
           latch_.Arm([upstream] { upstream->TryCancel(); });
         });
       });
+    });
+  }
+  void OnCancel() override { latch_.Fire(); }
+  void OnDone() override { delete this; }
+
+ private:
+  CancelLatch latch_;
+};
+
+class EmbedReactor final : public grpc::ServerUnaryReactor {
+ public:
+  void Start(Gateway& gw, grpc::CallbackServerContext* ctx, const common::v1::EmbeddingsRequest* request,
+             common::v1::EmbeddingsResponse* response) {
+    if (gw.draining()) return Finish(rpc::ToGrpcStatus(Draining()));
+    auto call = rpc::FromServerContext(*ctx);
+    gw.Admit(KeyOf(*ctx), call, "/v1/embeddings", [this, &gw, call, request, response](auto principal) {
+      if (!principal.ok()) return Finish(rpc::ToGrpcStatus(principal.status()));
+      if (request->model().empty() || request->inputs_size() == 0) {
+        const char* param = request->model().empty() ? "model" : "inputs";
+        return Finish(rpc::ToGrpcStatus(
+            MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                      absl::StrCat(param, ": required"), {.param = param})));
+      }
+      auto latch = gw.Embed(*principal, *request, call, [this, response](auto r) {
+        if (r.ok()) *response = std::move(*r->routed.mutable_embeddings());
+        Finish(rpc::ToGrpcStatus(r.status()));
+      });
+      latch_.Arm([latch] { latch->Fire(); });
     });
   }
   void OnCancel() override { latch_.Fire(); }
@@ -147,6 +176,14 @@ grpc::ServerUnaryReactor* InferenceGrpc::ChatCompletion(
     grpc::CallbackServerContext* ctx, const common::v1::ChatCompletionRequest* request,
     common::v1::ChatCompletionResponse* response) {
   auto* reactor = new ChatReactor();
+  reactor->Start(gateway_, ctx, request, response);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* InferenceGrpc::Embeddings(grpc::CallbackServerContext* ctx,
+                                                     const common::v1::EmbeddingsRequest* request,
+                                                     common::v1::EmbeddingsResponse* response) {
+  auto* reactor = new EmbedReactor();
   reactor->Start(gateway_, ctx, request, response);
   return reactor;
 }

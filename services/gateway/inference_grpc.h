@@ -16,6 +16,9 @@ class InferenceGrpc final : public v1::Inference::CallbackService {
                                            common::v1::ChatCompletionResponse* response) override;
   grpc::ServerWriteReactor<common::v1::ChatCompletionChunk>* StreamChatCompletion(
       grpc::CallbackServerContext* ctx, const common::v1::ChatCompletionRequest* request) override;
+  grpc::ServerUnaryReactor* Embeddings(grpc::CallbackServerContext* ctx,
+                                       const common::v1::EmbeddingsRequest* request,
+                                       common::v1::EmbeddingsResponse* response) override;
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* ctx,
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override;

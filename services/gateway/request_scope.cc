@@ -8,6 +8,33 @@
 
 namespace llmgw::gateway {
 
+std::string UsdText(int64_t micros) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(micros) / 1e6);
+  return buf;
+}
+
+void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info) {
+  if (info.cache_hit()) return;
+  const common::v1::Usage& u = info.usage();
+  if (u.prompt_tokens() > 0) {
+    m.tokens.Add({{"model", model}, {"direction", "input"}}).Increment(static_cast<double>(u.prompt_tokens()));
+  }
+  if (u.completion_tokens() > 0) {
+    m.tokens.Add({{"model", model}, {"direction", "output"}})
+        .Increment(static_cast<double>(u.completion_tokens()));
+  }
+}
+
+std::string AzureDeploymentModel(const std::string& path, std::string_view operation) {
+  constexpr std::string_view kPrefix = "/openai/deployments/";
+  std::string_view p = path;
+  if (!p.starts_with(kPrefix) || !p.ends_with(operation) || p.size() <= kPrefix.size() + operation.size()) {
+    return "";
+  }
+  return std::string(p.substr(kPrefix.size(), p.size() - kPrefix.size() - operation.size()));
+}
+
 void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   using google::protobuf::util::TimeUtil;
   auto& h = extra_headers;

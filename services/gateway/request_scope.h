@@ -93,6 +93,13 @@ struct RequestScope {
   }
 };
 
+// Counts the tokens providers reported for `model` (none for cache hits).
+void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info);
+// USD with six decimals, for x-litellm-response-cost.
+std::string UsdText(int64_t micros);
+// "/openai/deployments/{model}{operation}" (Azure SDKs) -> "{model}"; "" for other paths.
+std::string AzureDeploymentModel(const std::string& path, std::string_view operation);
+
 void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                   const absl::Status& status, const std::string& model = "");
 void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,

@@ -24,24 +24,6 @@ namespace llmgw::gateway {
 
 namespace {
 
-std::string UsdText(int64_t micros) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(micros) / 1e6);
-  return buf;
-}
-
-void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info) {
-  if (info.cache_hit()) return;
-  const common::v1::Usage& u = info.usage();
-  if (u.prompt_tokens() > 0) {
-    m.tokens.Add({{"model", model}, {"direction", "input"}}).Increment(static_cast<double>(u.prompt_tokens()));
-  }
-  if (u.completion_tokens() > 0) {
-    m.tokens.Add({{"model", model}, {"direction", "output"}})
-        .Increment(static_cast<double>(u.completion_tokens()));
-  }
-}
-
 // How a stream is written in a route's wire format.
 class StreamFormat {
  public:
@@ -160,13 +142,6 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   bool started_ = false;
 };
 
-// "/openai/deployments/{model}/chat/completions" (Azure SDKs) -> "{model}".
-std::string AzureDeploymentModel(const std::string& path) {
-  constexpr absl::string_view kPrefix = "/openai/deployments/";
-  if (!absl::StartsWith(path, kPrefix) || !absl::EndsWith(path, "/chat/completions")) return "";
-  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - strlen("/chat/completions"));
-}
-
 }  // namespace
 
 RestApi::RestApi(Gateway& gateway, prometheus::Registry& registry)
@@ -187,10 +162,14 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
     RespondRow(ex, scope, HttpRow(405), absl::StrCat(r.method, " is not allowed on ", path));
   };
 
-  std::string azure_model = AzureDeploymentModel(path);
+  std::string azure_model = AzureDeploymentModel(path, "/chat/completions");
   if (path == "/v1/chat/completions" || path == "/chat/completions" || !azure_model.empty()) {
     return method_is("POST") ? HandleChat(ex, azure_model, Dialect::kOpenAI)
                              : not_allowed("/v1/chat/completions");
+  }
+  if (std::string m = AzureDeploymentModel(path, "/embeddings");
+      path == "/v1/embeddings" || path == "/embeddings" || !m.empty()) {
+    return method_is("POST") ? HandleEmbeddings(ex, m) : not_allowed("/v1/embeddings");
   }
   if (path == "/v1/messages") {
     return method_is("POST") ? HandleChat(ex, "", Dialect::kAnthropic) : not_allowed("/v1/messages");

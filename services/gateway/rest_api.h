@@ -37,6 +37,8 @@ class RestApi {
                 const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
                 std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill, Dialect dialect);
   void HandleModels(std::shared_ptr<http::Exchange> ex);
+  // /v1/embeddings (and Azure's /openai/deployments/{model}/embeddings).
+  void HandleEmbeddings(std::shared_ptr<http::Exchange> ex, std::string path_model);
   // The admin API (/key/*, /team/*, /user/*): false when `ex` is not one of its routes.
   bool HandleAdmin(const std::shared_ptr<http::Exchange>& ex);
   // /spend/logs and /global/spend/report: false when `ex` is neither.

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/common/error.h"
-#include "llmgw/providers/tokens.h"
 
 namespace llmgw::router {
 namespace {
@@ -46,23 +45,21 @@ std::string RedactedBase(const std::string& base) {
 
 }  // namespace
 
-Dispatch::Dispatch(DispatchEnv env, common::v1::ChatCompletionRequest request,
-                   providers::CallOptions options)
+Dispatch::Dispatch(DispatchEnv env, std::string model,
+                   const std::function<int64_t()>& estimate_tokens, providers::CallOptions options)
     : env_(std::move(env)),
-      request_(std::move(request)),
+      model_(std::move(model)),
       options_(std::move(options)),
-      estimated_tokens_(NeedsTokenEstimate(env_.config.router_settings)
-                            ? providers::EstimatePromptTokens(request_)
-                            : 0) {}
+      estimated_tokens_(NeedsTokenEstimate(env_.config.router_settings) ? estimate_tokens() : 0) {}
 
 Dispatch::~Dispatch() = default;
 
 void Dispatch::Start() {
-  const ModelGroup* g = env_.registry.Find(request_.model());
+  const ModelGroup* g = env_.registry.Find(model_);
   if (g == nullptr) {
     return FinishOnce(
         MakeError(absl::StatusCode::kNotFound, common::v1::ERROR_KIND_MODEL_NOT_FOUND,
-                  absl::StrCat("model '", request_.model(),
+                  absl::StrCat("model '", model_,
                                "' is not served by this gateway; GET /v1/models lists the "
                                "models you can use"),
                   {.param = "model"}),

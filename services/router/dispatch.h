@@ -36,6 +36,19 @@ struct DispatchEnv {
   std::function<double()> uniform;
 };
 
+// The handle of a request answered before any call started (a cache hit, a refusal).
+class Answered final : public providers::CallHandle {
+ public:
+  void Cancel() override {}
+  void Pause() override {}
+  void Resume() override {}
+};
+
+// How long since `start`, on `clock`.
+inline Millis Since(const Clock& clock, SteadyTime start) {
+  return std::chrono::duration_cast<Millis>(clock.SteadyNow() - start);
+}
+
 // What an attempt reports besides its status.
 struct AttemptReport {
   common::v1::Usage usage;
@@ -47,7 +60,9 @@ struct AttemptReport {
 
 class Dispatch : public providers::CallHandle, public std::enable_shared_from_this<Dispatch> {
  public:
-  Dispatch(DispatchEnv env, common::v1::ChatCompletionRequest request,
+  // `model` is the requested group; `estimate_tokens` sizes the prompt, asked only when the
+  // pre-call check or a tpm-aware strategy needs it.
+  Dispatch(DispatchEnv env, std::string model, const std::function<int64_t()>& estimate_tokens,
            providers::CallOptions options);
   ~Dispatch() override;
 
@@ -63,7 +78,6 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   virtual void Finish(absl::Status status, v1::DispatchInfo info) = 0;
 
   void AttemptDone(absl::Status status, AttemptReport report);
-  const common::v1::ChatCompletionRequest& request() const { return request_; }
   const providers::CallOptions& options() const { return options_; }
   // The dispatch so far (deployment of the current attempt, attempts, retries, fallbacks).
   v1::DispatchInfo CurrentInfo() const;
@@ -84,7 +98,7 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   v1::DispatchInfo InfoLocked() const;
 
   DispatchEnv env_;
-  const common::v1::ChatCompletionRequest request_;
+  const std::string model_;
   const providers::CallOptions options_;
   const int64_t estimated_tokens_;
 

@@ -5,16 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/common/error.h"
+#include "llmgw/providers/tokens.h"
 #include "services/router/dispatch.h"
 
 namespace llmgw::router {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-Millis Since(const Clock& clock, SteadyTime start) {
-  return std::chrono::duration_cast<Millis>(clock.SteadyNow() - start);
-}
 
 google::protobuf::Timestamp WallOf(const Clock& clock, SteadyTime t) {
   auto wall = clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -23,13 +20,9 @@ google::protobuf::Timestamp WallOf(const Clock& clock, SteadyTime t) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count());
 }
 
-// The handle of a request answered before any call started (a cache hit, a refusal).
-class Answered final : public providers::CallHandle {
- public:
-  void Cancel() override {}
-  void Pause() override {}
-  void Resume() override {}
-};
+std::function<int64_t()> ChatTokens(const common::v1::ChatCompletionRequest& r) {
+  return [&r] { return providers::EstimatePromptTokens(r); };
+}
 
 // A stream kept for the cache stops being kept past this many bytes of chunks.
 constexpr size_t kMaxCachedStreamBytes = 4 << 20;
@@ -47,15 +40,15 @@ class Router::Unary final : public Dispatch {
   Unary(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
         std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done,
         std::optional<CachePlan> plan)
-      : Dispatch(r.Env(), req.request(), options), router_(r), done_(std::move(done)),
-        plan_(std::move(plan)) {}
+      : Dispatch(r.Env(), req.request().model(), ChatTokens(req.request()), options), router_(r),
+        request_(req.request()), done_(std::move(done)), plan_(std::move(plan)) {}
 
  private:
   std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
     auto start = router_.clock_.SteadyNow();
     auto self = std::static_pointer_cast<Unary>(shared_from_this());
     return router_.providers_.For(d.params.wire)
-        .Chat(d, request(), options(),
+        .Chat(d, request_, options(),
               [self, start](absl::StatusOr<common::v1::ChatCompletionResponse> r) {
                 AttemptReport report{.latency = Since(self->router_.clock_, start)};
                 if (!r.ok()) return self->AttemptDone(r.status(), report);
@@ -82,6 +75,7 @@ class Router::Unary final : public Dispatch {
   }
 
   Router& router_;
+  const common::v1::ChatCompletionRequest request_;
   std::function<void(absl::StatusOr<v1::RouteChatResponse>)> done_;
   const std::optional<CachePlan> plan_;
   common::v1::ChatCompletionResponse completion_;
@@ -93,8 +87,8 @@ class Router::Stream final : public Dispatch {
  public:
   Stream(Router& r, const v1::RouteChatRequest& req, const providers::CallOptions& options,
          StreamSink sink, std::optional<CachePlan> plan)
-      : Dispatch(r.Env(), req.request(), options), router_(r), sink_(std::move(sink)),
-        plan_(std::move(plan)) {}
+      : Dispatch(r.Env(), req.request().model(), ChatTokens(req.request()), options), router_(r),
+        request_(req.request()), sink_(std::move(sink)), plan_(std::move(plan)) {}
 
  private:
   struct Attempt {
@@ -108,7 +102,7 @@ class Router::Stream final : public Dispatch {
     auto a = std::make_shared<Attempt>();
     a->start = router_.clock_.SteadyNow();
     return router_.providers_.For(d.params.wire)
-        .StreamChat(d, request(), options(),
+        .StreamChat(d, request_, options(),
                     {.on_chunk =
                          [self, a](common::v1::ChatCompletionChunk chunk) {
                            if (!a->ttft) {
@@ -160,6 +154,7 @@ class Router::Stream final : public Dispatch {
   }
 
   Router& router_;
+  const common::v1::ChatCompletionRequest request_;
   StreamSink sink_;
   const std::optional<CachePlan> plan_;
   // Only touched from the current attempt's callbacks, and Finish after them.

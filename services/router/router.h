@@ -53,6 +53,11 @@ class Router {
                                                     const providers::CallOptions& options,
                                                     StreamSink sink);
 
+  // Embeddings through the same dispatch (retries, fallbacks, cooldowns) and cache.
+  std::shared_ptr<providers::CallHandle> RouteEmbeddings(
+      const v1::RouteEmbeddingsRequest& request, const providers::CallOptions& options,
+      std::function<void(absl::StatusOr<v1::RouteEmbeddingsResponse>)> done);
+
   v1::ListModelGroupsResponse ListModelGroups() const;
 
   // The response cache (enabled: false when litellm_settings.cache is off).
@@ -73,6 +78,7 @@ class Router {
  private:
   class Unary;
   class Stream;
+  class Embed;
 
   struct DispatchEnv Env();
   absl::Status Admit();

@@ -54,15 +54,18 @@ grpc::ServerUnaryReactor* Operate(grpc::CallbackServerContext* ctx, const config
   return reactor;
 }
 
-class ChatReactor final : public grpc::ServerUnaryReactor {
+// One unary routed call (chat or embeddings): the router's answer finishes the RPC, the
+// caller going away cancels the provider call.
+template <typename Response>
+class RouteReactor final : public grpc::ServerUnaryReactor {
  public:
-  void Start(Router& router, grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* req,
-             v1::RouteChatResponse* resp) {
-    auto handle = router.RouteChat(*req, OptionsFrom(*ctx),
-                                   [this, resp](absl::StatusOr<v1::RouteChatResponse> r) {
-                                     if (r.ok()) *resp = std::move(*r);
-                                     Finish(rpc::ToGrpcStatus(r.status()));
-                                   });
+  // `start(options, done)` begins the call and returns its handle.
+  template <typename StartFn>
+  void Start(grpc::CallbackServerContext* ctx, Response* resp, StartFn start) {
+    auto handle = start(OptionsFrom(*ctx), [this, resp](absl::StatusOr<Response> r) {
+      if (r.ok()) *resp = std::move(*r);
+      Finish(rpc::ToGrpcStatus(r.status()));
+    });
     latch_.Arm([handle] { handle->Cancel(); });
   }
   void OnCancel() override { latch_.Fire(); }
@@ -208,8 +211,20 @@ class StreamReactor final : public grpc::ServerWriteReactor<v1::RouteChatEvent> 
 grpc::ServerUnaryReactor* RouterGrpc::RouteChat(grpc::CallbackServerContext* ctx,
                                                 const v1::RouteChatRequest* request,
                                                 v1::RouteChatResponse* response) {
-  auto* reactor = new ChatReactor();
-  reactor->Start(router_, ctx, request, response);
+  auto* reactor = new RouteReactor<v1::RouteChatResponse>();
+  reactor->Start(ctx, response, [&](providers::CallOptions options, auto done) {
+    return router_.RouteChat(*request, options, std::move(done));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RouterGrpc::RouteEmbeddings(grpc::CallbackServerContext* ctx,
+                                                      const v1::RouteEmbeddingsRequest* request,
+                                                      v1::RouteEmbeddingsResponse* response) {
+  auto* reactor = new RouteReactor<v1::RouteEmbeddingsResponse>();
+  reactor->Start(ctx, response, [&](providers::CallOptions options, auto done) {
+    return router_.RouteEmbeddings(*request, options, std::move(done));
+  });
   return reactor;
 }
 

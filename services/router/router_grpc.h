@@ -17,6 +17,9 @@ class RouterGrpc final : public v1::Router::CallbackService {
   grpc::ServerUnaryReactor* RouteChat(grpc::CallbackServerContext* ctx,
                                       const v1::RouteChatRequest* request,
                                       v1::RouteChatResponse* response) override;
+  grpc::ServerUnaryReactor* RouteEmbeddings(grpc::CallbackServerContext* ctx,
+                                            const v1::RouteEmbeddingsRequest* request,
+                                            v1::RouteEmbeddingsResponse* response) override;
   grpc::ServerWriteReactor<v1::RouteChatEvent>* StreamChat(
       grpc::CallbackServerContext* ctx, const v1::RouteChatRequest* request) override;
   grpc::ServerUnaryReactor* ListModelGroups(grpc::CallbackServerContext* ctx,

@@ -59,6 +59,18 @@ model_list:
       model: openai/fake-upstream
       api_base: "$FAKE_URL/v1"
       extra_headers: {x-fake-tool-call: "1"}
+  - model_name: fake-azure
+    litellm_params: {model: azure/gpt-deployment, api_base: "$FAKE_URL", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: fake-azure-tools
+    litellm_params:
+      model: azure/gpt-deployment
+      api_base: "$FAKE_URL"
+      api_key: os.environ/UPSTREAM_KEY
+      extra_headers: {x-fake-tool-call: "1"}
+  - model_name: fake-embed
+    litellm_params: {model: openai/text-embedding-fake, api_base: "$FAKE_URL/v1", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: azure-embed
+    litellm_params: {model: azure/embedding-deployment, api_base: "$FAKE_URL", api_key: os.environ/UPSTREAM_KEY}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
 llmgw:
   data_dir: $WORK/data
@@ -100,7 +112,16 @@ check_chat_and_sdk() {  # check_chat_and_sdk SHAPE
     && pass "$shape: openai SDK against a Gemini-backed group (chat, stream, tool round trip)" \
     || fail "$shape: openai SDK conformance (gemini): $out"
   echo "$out" | sed 's/^/    /'
+  out=$(cd "$NODE_DIR" && node openai_conformance.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" fake-azure fake-azure-tools 2>&1) \
+    && pass "$shape: openai SDK against an Azure-backed group (chat, stream, tool round trip)" \
+    || fail "$shape: openai SDK conformance (azure): $out"
   local group
+  for group in fake-embed azure-embed; do
+    out=$(cd "$NODE_DIR" && node openai_embeddings.mjs "http://127.0.0.1:$HTTP_PORT/v1" "$KEY" $group 2>&1) \
+      && pass "$shape: openai SDK embeddings on $group (base64 default and float)" \
+      || fail "$shape: openai SDK embeddings ($group): $out"
+  done
+  echo "$out" | sed 's/^/    /'
   for group in "fake-claude fake-claude-tools" "fake-gpt fake-gpt-tools" "fake-gemini fake-gemini-tools"; do
     # shellcheck disable=SC2086 # two words: the model and the tool model
     out=$(cd "$NODE_DIR" && node anthropic_conformance.mjs "http://127.0.0.1:$HTTP_PORT" "$KEY" $group 2>&1) \

@@ -58,8 +58,7 @@ void AddCommonHeaders(const config::Deployment& d, const CallOptions& options,
 }
 
 std::shared_ptr<CallHandle> StartUnaryCall(http::Client& client, http::ClientRequest req,
-                                           std::string deployment_id, ParseResponse parse,
-                                           ChatDone done) {
+                                           std::string deployment_id, BodyDone done) {
   auto ex = std::make_shared<Exchange>();
   ex->deployment_id = std::move(deployment_id);
   auto handle = std::make_shared<HttpCallHandle>();
@@ -79,7 +78,7 @@ std::shared_ptr<CallHandle> StartUnaryCall(http::Client& client, http::ClientReq
              ex->body.append(data);
            },
        .on_done =
-           [ex, parse = std::move(parse), done = std::move(done)](absl::Status status) {
+           [ex, done = std::move(done)](absl::Status status) {
              if (!status.ok()) return done(UpstreamTransportError(status, ex->deployment_id));
              if (ex->overflow) {
                return done(MakeError(absl::StatusCode::kUnavailable,
@@ -89,7 +88,7 @@ std::shared_ptr<CallHandle> StartUnaryCall(http::Client& client, http::ClientReq
              if (!ex->ok_status()) {
                return done(UpstreamHttpError(ex->status, ex->body, ex->headers, ex->deployment_id));
              }
-             done(parse(ex->body));
+             done(std::move(ex->body));
            }}));
   return handle;
 }
@@ -159,7 +158,11 @@ std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,
     return std::make_shared<NoCall>();
   }
   req->timeout = d.timeout;
-  return StartUnaryCall(client, std::move(*req), d.id, wire.parse, std::move(done));
+  return StartUnaryCall(client, std::move(*req), d.id,
+                        [parse = wire.parse, done = std::move(done)](absl::StatusOr<std::string> body) {
+                          if (!body.ok()) return done(body.status());
+                          done(parse(*body));
+                        });
 }
 
 std::shared_ptr<CallHandle> RunStream(http::Client& client, const HttpWire& wire,
@@ -177,6 +180,33 @@ std::shared_ptr<CallHandle> RunStream(http::Client& client, const HttpWire& wire
 }  // namespace llmgw::providers::internal
 
 namespace llmgw::providers {
+
+std::shared_ptr<CallHandle> Provider::Embed(const config::Deployment& d, const EmbeddingsRequest&,
+                                            const CallOptions&, EmbedDone done) {
+  done(MakeError(absl::StatusCode::kInvalidArgument, common::v1::ERROR_KIND_INVALID_REQUEST,
+                 absl::StrCat("model group '", d.model_name, "' cannot embed: provider '",
+                              d.params.provider, "' (deployment ", d.id, ") has no embeddings API"),
+                 {.param = "model"}));
+  return std::make_shared<internal::NoCall>();
+}
+
+std::shared_ptr<CallHandle> HttpProvider::Embed(const config::Deployment& d,
+                                                const EmbeddingsRequest& r,
+                                                const CallOptions& options, EmbedDone done) {
+  if (!wire_.build_embeddings) return Provider::Embed(d, r, options, std::move(done));
+  auto req = wire_.build_embeddings(d, r, options);
+  if (!req.ok()) {
+    done(req.status());
+    return std::make_shared<internal::NoCall>();
+  }
+  req->timeout = d.timeout;
+  return internal::StartUnaryCall(
+      client_, std::move(*req), d.id,
+      [parse = wire_.parse_embeddings, done = std::move(done)](absl::StatusOr<std::string> body) {
+        if (!body.ok()) return done(body.status());
+        done(parse(*body));
+      });
+}
 
 std::shared_ptr<CallHandle> HttpProvider::Chat(const config::Deployment& d,
                                                const ChatCompletionRequest& r,

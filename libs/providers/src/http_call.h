@@ -15,10 +15,12 @@
 namespace llmgw::providers::internal {
 
 using ParseResponse = std::function<absl::StatusOr<ChatCompletionResponse>(std::string_view body)>;
+using ParseEmbeddings = std::function<absl::StatusOr<EmbeddingsResponse>(std::string_view body)>;
+// A unary call's outcome: the body of a 2xx answer, or the mapped error.
+using BodyDone = std::function<void(absl::StatusOr<std::string> body)>;
 
 std::shared_ptr<CallHandle> StartUnaryCall(http::Client& client, http::ClientRequest request,
-                                           std::string deployment_id, ParseResponse parse,
-                                           ChatDone done);
+                                           std::string deployment_id, BodyDone done);
 
 // Turns one provider's stream events into chunks. Runs on the HTTP client's thread.
 class StreamDecoder {
@@ -54,6 +56,11 @@ struct HttpWire {
       build;
   ParseResponse parse;
   std::function<std::unique_ptr<StreamDecoder>()> decoder;
+  // Null when the provider has no embeddings API.
+  std::function<absl::StatusOr<http::ClientRequest>(const config::Deployment&,
+                                                    const EmbeddingsRequest&, const CallOptions&)>
+      build_embeddings;
+  ParseEmbeddings parse_embeddings;
 };
 
 std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,

@@ -13,6 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "llmgw/common/error.h"
 
+// Returns the status of `expr` when it is not OK.
+#define LLMGW_TRY(expr)       \
+  do {                        \
+    absl::Status s_ = (expr); \
+    if (!s_.ok()) return s_;  \
+  } while (false)
+
 namespace llmgw::providers::internal {
 
 namespace json = boost::json;

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <mutex>
 
@@ -175,6 +177,50 @@ std::shared_ptr<CallHandle> MockProvider::Chat(const config::Deployment& d,
   choice->mutable_message()->set_text(absl::StrJoin(answer.tokens, ""));
   choice->set_finish_reason(answer.finish_reason);
   *r.mutable_usage() = answer.usage;
+  call->After(d.params.mock_latency, [call, done, r = std::move(r)]() mutable {
+    if (call->Finish()) done(std::move(r));
+  });
+  return call;
+}
+
+std::vector<float> MockProvider::EmbeddingOf(std::string_view text, int64_t dimensions) {
+  std::vector<float> v(static_cast<size_t>(std::clamp<int64_t>(dimensions, 1, 8192)));
+  uint64_t h = 1469598103934665603ull;  // FNV-1a of the text seeds a splitmix64 sequence
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  double norm = 0;
+  for (auto& x : v) {
+    h += 0x9e3779b97f4a7c15ull;
+    uint64_t z = h;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    x = static_cast<float>(static_cast<double>(z >> 11) / 9007199254740992.0 * 2 - 1);
+    norm += double(x) * x;
+  }
+  norm = std::sqrt(norm);
+  if (norm > 0) {
+    for (auto& x : v) x = static_cast<float>(x / norm);
+  }
+  return v;
+}
+
+std::shared_ptr<CallHandle> MockProvider::Embed(const config::Deployment& d,
+                                                const EmbeddingsRequest& request,
+                                                const CallOptions&, EmbedDone done) {
+  auto call = std::make_shared<MockCall>(timers_);
+  call->SetFailure([done](absl::Status s) { done(s); });
+  EmbeddingsResponse r;
+  r.set_model(d.params.upstream_model);
+  int64_t dims = request.has_dimensions() ? request.dimensions() : kDefaultDimensions;
+  int64_t tokens = 0;
+  for (int i = 0; i < request.inputs_size(); ++i) {
+    auto* e = r.add_data();
+    e->set_index(i);
+    for (float x : EmbeddingOf(request.inputs(i), dims)) e->add_values(x);
+    tokens += EstimateTextTokens(request.inputs(i));
+  }
+  r.mutable_usage()->set_prompt_tokens(tokens);
+  r.mutable_usage()->set_total_tokens(tokens);
   call->After(d.params.mock_latency, [call, done, r = std::move(r)]() mutable {
     if (call->Finish()) done(std::move(r));
   });

@@ -144,3 +144,57 @@ TEST(ResponseJsonTest, ModelList) {
 
 }  // namespace
 }  // namespace llmgw::providers
+
+namespace llmgw::providers {
+namespace {
+
+using ::llmgw::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(EmbeddingsJsonTest, ParsesStringsAndRefusesWhatItCannotServe) {
+  auto one = ParseEmbeddingsRequest(R"({"model":"emb","input":"hello","encoding_format":"base64","dimensions":4,"user":"u"})");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->inputs_size(), 1);
+  EXPECT_EQ(one->encoding_format(), "base64");
+  EXPECT_EQ(one->dimensions(), 4);
+  auto many = ParseEmbeddingsRequest(R"({"model":"emb","input":["a","b"],"metadata":{"x":1}})");
+  ASSERT_TRUE(many.ok()) << many.status();
+  EXPECT_EQ(many->inputs_size(), 2);
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"model":"emb","input":[[1,2,3]]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "token-id input is not supported"));
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"model":"emb"})"), StatusIs(absl::StatusCode::kInvalidArgument, "input: required"));
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"model":"emb","input":[]})"), StatusIs(absl::StatusCode::kInvalidArgument, "input: must not be empty"));
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"model":"emb","input":"x","encoding_format":"int8"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "encoding_format: expected 'float' or 'base64'"));
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"model":"emb","input":"x","input_type":"query"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "input_type: unsupported parameter"));
+  EXPECT_THAT(ParseEmbeddingsRequest(R"({"input":"x"})"), StatusIs(absl::StatusCode::kInvalidArgument, "model"));
+}
+
+TEST(EmbeddingsJsonTest, FloatsAndBase64RoundTrip) {
+  EmbeddingsResponse r;
+  r.set_model("text-embedding-3-small");
+  auto* e = r.add_data();
+  for (float x : {0.01f, -0.5f, 1.0f}) e->add_values(x);
+  r.mutable_usage()->set_prompt_tokens(3);
+  r.mutable_usage()->set_total_tokens(3);
+  std::string floats = EmbeddingsResponseToJson(r, false);
+  EXPECT_THAT(floats, HasSubstr(R"("embedding":[0.01,-0.5,1])"));
+  EXPECT_THAT(floats, HasSubstr(R"("usage":{"prompt_tokens":3,"total_tokens":3})"));
+  std::string b64 = EmbeddingsResponseToJson(r, true);
+  // 0.01f, -0.5f, 1.0f as little-endian float32.
+  EXPECT_THAT(b64, HasSubstr(R"("embedding":"CtcjPAAAAL8AAIA/")"));
+  for (const std::string& body : {floats, b64}) {
+    auto back = ParseEmbeddingsResponse(body);
+    ASSERT_TRUE(back.ok()) << back.status();
+    ASSERT_EQ(back->data(0).values_size(), 3);
+    EXPECT_EQ(back->data(0).values(0), 0.01f);
+    EXPECT_EQ(back->data(0).values(1), -0.5f);
+    EXPECT_EQ(back->usage().prompt_tokens(), 3);
+  }
+  EXPECT_THAT(ParseEmbeddingsResponse(R"({"data":[{"embedding":"!!"}]})"),
+              StatusIs(absl::StatusCode::kUnavailable, "unreadable embeddings answer"));
+}
+
+}  // namespace
+}  // namespace llmgw::providers

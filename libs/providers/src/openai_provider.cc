@@ -85,6 +85,26 @@ class OpenAIStreamDecoder final : public internal::StreamDecoder {
   bool done_marker_ = false;  // saw [DONE]
 };
 
+// Embeddings: OpenAI's body at {api_base}/embeddings, or Azure's deployment URL.
+template <bool kAzure>
+absl::StatusOr<http::ClientRequest> BuildEmbeddings(const config::Deployment& d,
+                                                    const EmbeddingsRequest& r,
+                                                    const CallOptions& options) {
+  http::ClientRequest req;
+  req.headers.emplace_back("Content-Type", "application/json");
+  if (kAzure) {
+    req.url = AzureUrl(d, "embeddings");
+    if (!d.params.api_key.empty()) req.headers.emplace_back("api-key", d.params.api_key);
+  } else {
+    req.url = (d.params.api_base.empty() ? kOpenAIDefaultBase : d.params.api_base) + "/embeddings";
+    if (!d.params.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + d.params.api_key);
+    if (!d.params.organization.empty()) req.headers.emplace_back("OpenAI-Organization", d.params.organization);
+  }
+  internal::AddCommonHeaders(d, options, req.headers);
+  req.body = EmbeddingsRequestToJson(r, d.params.upstream_model);
+  return req;
+}
+
 template <http::ClientRequest (*kBuild)(const config::Deployment&, const ChatCompletionRequest&,
                                          const CallOptions&)>
 const internal::HttpWire& Wire() {
@@ -94,7 +114,9 @@ const internal::HttpWire& Wire() {
         return kBuild(d, r, options);
       },
       .parse = [](std::string_view body) { return ParseChatResponse(body); },
-      .decoder = [] { return std::make_unique<OpenAIStreamDecoder>(); }};
+      .decoder = [] { return std::make_unique<OpenAIStreamDecoder>(); },
+      .build_embeddings = BuildEmbeddings<kBuild == BuildAzureRequest>,
+      .parse_embeddings = [](std::string_view body) { return ParseEmbeddingsResponse(body); }};
   return wire;
 }
 
@@ -125,6 +147,13 @@ std::shared_ptr<CallHandle> UnsupportedProvider::StreamChat(const config::Deploy
                                                             const ChatCompletionRequest&,
                                                             const CallOptions&, StreamCallbacks cb) {
   cb.on_done(NotImplemented(d));
+  return std::make_shared<internal::NoCall>();
+}
+
+std::shared_ptr<CallHandle> UnsupportedProvider::Embed(const config::Deployment& d,
+                                                       const EmbeddingsRequest&, const CallOptions&,
+                                                       EmbedDone done) {
+  done(NotImplemented(d));
   return std::make_shared<internal::NoCall>();
 }
 

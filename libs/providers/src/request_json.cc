@@ -64,12 +64,6 @@ absl::Status ParseToolChoice(const json::value& v, ChatCompletionRequest* out) {
   return BadField("tool_choice", absl::StrCat("expected a string or an object, got ", KindName(v)));
 }
 
-#define LLMGW_TRY(expr)                \
-  do {                                 \
-    absl::Status s_ = (expr);          \
-    if (!s_.ok()) return s_;           \
-  } while (false)
-
 }  // namespace
 
 absl::Status ParseCacheControl(const json::value& v, common::v1::CacheControl* out) {

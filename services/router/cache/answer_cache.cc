@@ -159,6 +159,7 @@ std::optional<CachePlan> AnswerCache::PlanEmbeddings(const common::v1::Embedding
   if (!settings_.embeddings) return std::nullopt;
   common::v1::EmbeddingsRequest n = request;
   n.clear_cache();
+  n.clear_encoding_format();  // the gateway encodes; the router's answer is the same
   n.set_model(group);
   return Plan(request.cache(), principal, "embeddings", group, Deterministic(n));
 }

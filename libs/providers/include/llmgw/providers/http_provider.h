@@ -23,6 +23,9 @@ class HttpProvider : public Provider {
                                          const ChatCompletionRequest& request,
                                          const CallOptions& options,
                                          StreamCallbacks callbacks) final;
+  std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
+                                    const EmbeddingsRequest& request, const CallOptions& options,
+                                    EmbedDone done) final;
 
  private:
   http::Client& client_;

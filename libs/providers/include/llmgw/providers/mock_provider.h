@@ -2,6 +2,9 @@
 // configurable latency, so the quickstart and tests answer without any network.
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "llmgw/common/timer_thread.h"
 #include "llmgw/providers/provider.h"
 
@@ -19,9 +22,18 @@ class MockProvider final : public Provider {
                                          const CallOptions& options,
                                          StreamCallbacks callbacks) override;
 
+  std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
+                                    const EmbeddingsRequest& request, const CallOptions& options,
+                                    EmbedDone done) override;
+
   // The text the mock answers `request` with (before max_tokens truncation).
   static std::string AnswerText(const config::Deployment& deployment,
                                 const ChatCompletionRequest& request);
+
+  // A deterministic unit vector for `text` (the same text, the same vector), shared with the
+  // fake provider.
+  static std::vector<float> EmbeddingOf(std::string_view text, int64_t dimensions);
+  static constexpr int64_t kDefaultDimensions = 16;
 
  private:
   TimerThread& timers_;

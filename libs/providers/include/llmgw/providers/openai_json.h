@@ -17,6 +17,8 @@ namespace llmgw::providers {
 using common::v1::ChatCompletionChunk;
 using common::v1::ChatCompletionRequest;
 using common::v1::ChatCompletionResponse;
+using common::v1::EmbeddingsRequest;
+using common::v1::EmbeddingsResponse;
 
 // Parses a client's request body. Errors are INVALID_ARGUMENT with ErrorKind
 // INVALID_REQUEST and the offending field as `param`. JSON nested deeper than 64 levels is
@@ -57,6 +59,18 @@ struct OpenAIError {
 // The error object of an OpenAI-style error body (`{"error":{...}}`), or of a streamed
 // error event; nullopt when `body` is not one.
 std::optional<OpenAIError> ParseOpenAIError(std::string_view body);
+
+// Embeddings (embeddings_json.cc). A client's body: `input` a string or strings (token ids
+// are refused), `encoding_format` float|base64, `dimensions`, `user`, `cache`; any other
+// parameter is a 400 naming it.
+absl::StatusOr<EmbeddingsRequest> ParseEmbeddingsRequest(std::string_view body,
+                                                         std::string_view default_model = "");
+// The upstream body; always asks for floats (the gateway encodes for its client).
+std::string EmbeddingsRequestToJson(const EmbeddingsRequest& request, const std::string& model);
+// An upstream answer: float arrays or base64 float32 strings.
+absl::StatusOr<EmbeddingsResponse> ParseEmbeddingsResponse(std::string_view body);
+// The client's answer; `base64` writes each vector as base64 of little-endian float32.
+std::string EmbeddingsResponseToJson(const EmbeddingsResponse& response, bool base64);
 
 std::string ModelListToJson(const std::vector<common::v1::Model>& models);
 

@@ -36,6 +36,9 @@ class UnsupportedProvider final : public Provider {
                                          const ChatCompletionRequest& request,
                                          const CallOptions& options,
                                          StreamCallbacks callbacks) override;
+  std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
+                                    const EmbeddingsRequest& request, const CallOptions& options,
+                                    EmbedDone done) override;
 };
 
 }  // namespace llmgw::providers

@@ -17,6 +17,8 @@ namespace llmgw::providers {
 using common::v1::ChatCompletionChunk;
 using common::v1::ChatCompletionRequest;
 using common::v1::ChatCompletionResponse;
+using common::v1::EmbeddingsRequest;
+using common::v1::EmbeddingsResponse;
 
 struct CallOptions {
   std::string request_id;
@@ -37,6 +39,7 @@ class CallHandle {
 };
 
 using ChatDone = std::function<void(absl::StatusOr<ChatCompletionResponse>)>;
+using EmbedDone = std::function<void(absl::StatusOr<EmbeddingsResponse>)>;
 
 struct StreamCallbacks {
   std::function<void(ChatCompletionChunk chunk)> on_chunk;
@@ -55,6 +58,11 @@ class Provider {
                                                  const ChatCompletionRequest& request,
                                                  const CallOptions& options,
                                                  StreamCallbacks callbacks) = 0;
+  // Embeddings. The default, for providers without an embeddings API, refuses with
+  // INVALID_ARGUMENT naming the deployment's provider.
+  virtual std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
+                                            const EmbeddingsRequest& request,
+                                            const CallOptions& options, EmbedDone done);
 };
 
 }  // namespace llmgw::providers
