@@ -50,6 +50,25 @@ class OpenAIStream final : public StreamFormat {
   bool include_usage_;
 };
 
+class CompletionsStream final : public StreamFormat {
+ public:
+  explicit CompletionsStream(bool include_usage) : include_usage_(include_usage) {}
+  std::string Chunk(const common::v1::ChatCompletionChunk& chunk) override {
+    if (chunk.choices_size() == 0 && chunk.has_usage() && !include_usage_) return "";
+    // The role-only opening chunk has no text to give.
+    if (chunk.choices_size() == 1 && chunk.choices(0).delta().text().empty() &&
+        chunk.choices(0).finish_reason().empty()) {
+      return "";
+    }
+    return http::SseData(providers::CompletionChunkToJson(chunk, include_usage_));
+  }
+  std::string End() override { return "data: [DONE]\n\n"; }
+  std::string Error(const absl::Status& status) override { return http::SseData(ErrorJson(status)); }
+
+ private:
+  bool include_usage_;
+};
+
 class AnthropicStream final : public StreamFormat {
  public:
   std::string Chunk(const common::v1::ChatCompletionChunk& chunk) override { return encoder_.Chunk(chunk); }
@@ -171,6 +190,10 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
       path == "/v1/embeddings" || path == "/embeddings" || !m.empty()) {
     return method_is("POST") ? HandleEmbeddings(ex, m) : not_allowed("/v1/embeddings");
   }
+  if (std::string m = AzureDeploymentModel(path, "/completions");
+      path == "/v1/completions" || path == "/completions" || (!m.empty() && azure_model.empty())) {
+    return method_is("POST") ? HandleChat(ex, m, Dialect::kCompletions) : not_allowed("/v1/completions");
+  }
   if (path == "/v1/messages") {
     return method_is("POST") ? HandleChat(ex, "", Dialect::kAnthropic) : not_allowed("/v1/messages");
   }
@@ -196,8 +219,10 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
 
 void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model, Dialect dialect) {
   bool anthropic = dialect == Dialect::kAnthropic;
-  auto scope = std::make_shared<RequestScope>(
-      ex->request(), anthropic ? "/v1/messages" : "/v1/chat/completions", metrics_.get());
+  const char* route = anthropic ? "/v1/messages"
+                      : dialect == Dialect::kCompletions ? "/v1/completions"
+                                                         : "/v1/chat/completions";
+  auto scope = std::make_shared<RequestScope>(ex->request(), route, metrics_.get());
   scope->anthropic_errors = anthropic;
   gateway_.Admit(
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
@@ -205,7 +230,9 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
         // Azure-style paths name the model in the URL, which wins over the body.
         auto parsed = anthropic ? providers::ParseAnthropicRequest(ex->request().body)
-                                : providers::ParseChatRequest(ex->request().body, path_model);
+                      : dialect == Dialect::kCompletions
+                          ? providers::ParseCompletionRequest(ex->request().body, path_model)
+                          : providers::ParseChatRequest(ex->request().body, path_model);
         if (!parsed.ok()) return RespondError(ex, *scope, parsed.status());
         auto request = std::make_shared<common::v1::ChatCompletionRequest>(std::move(*parsed));
         if (!path_model.empty()) request->set_model(path_model);
@@ -240,6 +267,8 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
     std::unique_ptr<StreamFormat> format;
     if (dialect == Dialect::kAnthropic) {
       format = std::make_unique<AnthropicStream>();
+    } else if (dialect == Dialect::kCompletions) {
+      format = std::make_unique<CompletionsStream>(request.stream_options().include_usage());
     } else {
       format = std::make_unique<OpenAIStream>(request.stream_options().include_usage());
     }
@@ -264,6 +293,8 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
         CountTokens(*metrics_, model, r->dispatch());
         http::Response resp{.body = dialect == Dialect::kAnthropic
                                         ? providers::AnthropicResponseJson(r->completion())
+                                    : dialect == Dialect::kCompletions
+                                        ? providers::CompletionResponseToJson(r->completion())
                                         : providers::ChatResponseToJson(r->completion())};
         scope->AddDispatchHeaders(r->dispatch());
         resp.headers = scope->Headers();

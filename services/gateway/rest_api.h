@@ -29,8 +29,9 @@ class RestApi {
   struct Metrics;
 
  private:
-  // The wire format of an inference route: OpenAI's Chat Completions or Anthropic's Messages.
-  enum class Dialect { kOpenAI, kAnthropic };
+  // The wire format of an inference route: OpenAI's Chat Completions, its legacy text
+  // Completions (served over chat), or Anthropic's Messages.
+  enum class Dialect { kOpenAI, kCompletions, kAnthropic };
 
   void HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_model, Dialect dialect);
   void Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,

@@ -198,3 +198,30 @@ TEST(EmbeddingsJsonTest, FloatsAndBase64RoundTrip) {
 
 }  // namespace
 }  // namespace llmgw::providers
+
+namespace llmgw::providers {
+namespace {
+
+TEST(CompletionsJsonTest, ThePromptBecomesOneUserMessage) {
+  auto r = ParseCompletionRequest(R"({"model":"gpt","prompt":["Say hi"],"temperature":0,"stop":["\n"]})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->messages_size(), 1);
+  EXPECT_EQ(r->messages(0).role(), common::v1::CHAT_ROLE_USER);
+  EXPECT_EQ(r->messages(0).text(), "Say hi");
+  EXPECT_EQ(r->max_tokens(), 16);  // OpenAI's default for this API
+  EXPECT_EQ(r->stop(0), "\n");
+  ChatCompletionResponse resp;
+  resp.set_id("x");
+  auto* c = resp.add_choices();
+  c->mutable_message()->set_text(" Hi");
+  c->set_finish_reason("length");
+  EXPECT_THAT(CompletionResponseToJson(resp),
+              HasSubstr(R"("choices":[{"text":" Hi","index":0,"logprobs":null,"finish_reason":"length"}])"));
+  EXPECT_THAT(ParseCompletionRequest(R"({"model":"gpt","prompt":[1,2]})"),
+              ::llmgw::testing::StatusIs(absl::StatusCode::kInvalidArgument, "token ids are not supported"));
+  EXPECT_THAT(ParseCompletionRequest(R"({"model":"gpt","prompt":"x","suffix":"y"})"),
+              ::llmgw::testing::StatusIs(absl::StatusCode::kInvalidArgument, "suffix: not supported"));
+}
+
+}  // namespace
+}  // namespace llmgw::providers

@@ -72,6 +72,14 @@ absl::StatusOr<EmbeddingsResponse> ParseEmbeddingsResponse(std::string_view body
 // The client's answer; `base64` writes each vector as base64 of little-endian float32.
 std::string EmbeddingsResponseToJson(const EmbeddingsResponse& response, bool base64);
 
+// Legacy text completions (completions_json.cc), served over chat: `prompt` (a string, or
+// a list of one) becomes one user message; max_tokens defaults to 16 as OpenAI's does;
+// suffix, echo, best_of and logprobs are refused. Answers and chunks are text_completion.
+absl::StatusOr<ChatCompletionRequest> ParseCompletionRequest(std::string_view body,
+                                                             std::string_view default_model = "");
+std::string CompletionResponseToJson(const ChatCompletionResponse& response);
+std::string CompletionChunkToJson(const ChatCompletionChunk& chunk, bool usage_null);
+
 std::string ModelListToJson(const std::vector<common::v1::Model>& models);
 
 }  // namespace llmgw::providers
