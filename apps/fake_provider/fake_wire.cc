@@ -134,6 +134,18 @@ class OpenAI : public Wire {
   }
 };
 
+// Azure's checks (a key in `api-key`, an api-version) and the deployment its path names.
+absl::StatusOr<std::string> AzureDeployment(const http::Request& request) {
+  if (request.Header("api-key").empty()) {
+    return Refuse(401, "Access denied due to missing subscription key. Make sure to include "
+                       "the subscription key in the api-key header.");
+  }
+  if (request.QueryParam("api-version").empty()) return Refuse(404, "Resource not found");
+  constexpr std::string_view kPrefix = "/openai/deployments/";
+  std::string_view path = request.path;
+  return std::string(path.substr(kPrefix.size(), path.find('/', kPrefix.size()) - kPrefix.size()));
+}
+
 // --- Azure OpenAI ------------------------------------------------------------------------
 
 // OpenAI's bodies at /openai/deployments/{deployment}/chat/completions?api-version=..., the
@@ -142,17 +154,10 @@ class OpenAI : public Wire {
 class Azure final : public OpenAI {
  public:
   absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
-    if (request.Header("api-key").empty()) {
-      return Refuse(401, "Access denied due to missing subscription key. Make sure to include "
-                         "the subscription key in the api-key header.");
-    }
-    if (request.QueryParam("api-version").empty()) return Refuse(404, "Resource not found");
-    constexpr std::string_view kPrefix = "/openai/deployments/";
-    std::string_view path = request.path;
-    auto slash = path.find('/', kPrefix.size());
+    auto deployment = AzureDeployment(request);
+    if (!deployment.ok()) return deployment.status();
     auto r = OpenAI::Parse(request);
-    if (!r.ok()) return r;
-    r->model = std::string(path.substr(kPrefix.size(), slash - kPrefix.size()));
+    if (r.ok()) r->model = std::move(*deployment);
     return r;
   }
 
@@ -182,18 +187,15 @@ class Embeddings final : public Wire {
   explicit Embeddings(bool azure) : azure_(azure) {}
 
   absl::StatusOr<FakeRequest> Parse(const http::Request& request) const override {
+    std::string deployment;
     if (azure_) {
-      if (request.Header("api-key").empty()) return Refuse(401, "Access denied due to missing subscription key.");
-      if (request.QueryParam("api-version").empty()) return Refuse(404, "Resource not found");
+      auto d = AzureDeployment(request);
+      if (!d.ok()) return d.status();
+      deployment = std::move(*d);
     }
     auto parsed = providers::ParseEmbeddingsRequest(request.body);
     if (!parsed.ok()) return Refuse(400, std::string(parsed.status().message()));
-    FakeRequest r{.model = parsed->model()};
-    if (azure_) {
-      constexpr std::string_view kPrefix = "/openai/deployments/";
-      std::string_view path = request.path;
-      r.model = std::string(path.substr(kPrefix.size(), path.find('/', kPrefix.size()) - kPrefix.size()));
-    }
+    FakeRequest r{.model = azure_ ? deployment : parsed->model()};
     r.inputs.assign(parsed->inputs().begin(), parsed->inputs().end());
     if (parsed->has_dimensions()) r.dimensions = parsed->dimensions();
     r.base64 = parsed->encoding_format() == "base64";

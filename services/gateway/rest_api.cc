@@ -191,7 +191,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
     return method_is("POST") ? HandleEmbeddings(ex, m) : not_allowed("/v1/embeddings");
   }
   if (std::string m = AzureDeploymentModel(path, "/completions");
-      path == "/v1/completions" || path == "/completions" || (!m.empty() && azure_model.empty())) {
+      path == "/v1/completions" || path == "/completions" || !m.empty()) {
     return method_is("POST") ? HandleChat(ex, m, Dialect::kCompletions) : not_allowed("/v1/completions");
   }
   if (path == "/v1/messages") {

@@ -12,8 +12,20 @@ using namespace internal;  // NOLINT: the JSON helpers of this library
 // OpenAI's default for /v1/completions when max_tokens is not given.
 constexpr int64_t kDefaultCompletionMaxTokens = 16;
 
-json::value FinishReason(const std::string& r) {
-  return r.empty() ? json::value(nullptr) : json::value(r);
+// A text_completion object: one choice per entry of `choices`, each giving its text.
+template <typename Choices, typename TextOf>
+json::object TextCompletion(const std::string& id, int64_t created, const std::string& model,
+                            const Choices& choices, TextOf text_of) {
+  json::array out;
+  for (const auto& c : choices) {
+    out.push_back(json::object{{"text", text_of(c)},
+                               {"index", c.index()},
+                               {"logprobs", nullptr},
+                               {"finish_reason", c.finish_reason().empty() ? json::value(nullptr)
+                                                                           : json::value(c.finish_reason())}});
+  }
+  return json::object{{"id", id}, {"object", "text_completion"}, {"created", created},
+                      {"model", model}, {"choices", std::move(out)}};
 }
 
 }  // namespace
@@ -56,29 +68,15 @@ absl::StatusOr<ChatCompletionRequest> ParseCompletionRequest(std::string_view bo
 }
 
 std::string CompletionResponseToJson(const ChatCompletionResponse& r) {
-  json::array choices;
-  for (const auto& c : r.choices()) {
-    choices.push_back(json::object{{"text", c.message().text()},
-                                   {"index", c.index()},
-                                   {"logprobs", nullptr},
-                                   {"finish_reason", FinishReason(c.finish_reason())}});
-  }
-  json::object o{{"id", r.id()}, {"object", "text_completion"}, {"created", r.created()},
-                 {"model", r.model()}, {"choices", std::move(choices)}};
+  json::object o = TextCompletion(r.id(), r.created(), r.model(), r.choices(),
+                                  [](const auto& c) { return c.message().text(); });
   if (r.has_usage()) o["usage"] = UsageToJson(r.usage());
   return json::serialize(o);
 }
 
 std::string CompletionChunkToJson(const ChatCompletionChunk& r, bool usage_null) {
-  json::array choices;
-  for (const auto& c : r.choices()) {
-    choices.push_back(json::object{{"text", c.delta().text()},
-                                   {"index", c.index()},
-                                   {"logprobs", nullptr},
-                                   {"finish_reason", FinishReason(c.finish_reason())}});
-  }
-  json::object o{{"id", r.id()}, {"object", "text_completion"}, {"created", r.created()},
-                 {"model", r.model()}, {"choices", std::move(choices)}};
+  json::object o = TextCompletion(r.id(), r.created(), r.model(), r.choices(),
+                                  [](const auto& c) { return c.delta().text(); });
   if (r.has_usage()) {
     o["usage"] = UsageToJson(r.usage());
   } else if (usage_null) {

@@ -48,6 +48,15 @@ struct Exchange {
   bool ok_status() const { return status >= 200 && status < 300; }
 };
 
+// A unary call's body handed to `parse`, errors passed through, the result to `done`.
+template <typename Parse, typename Done>
+BodyDone ParsedBy(Parse parse, Done done) {
+  return [parse = std::move(parse), done = std::move(done)](absl::StatusOr<std::string> body) {
+    if (!body.ok()) return done(body.status());
+    done(parse(*body));
+  };
+}
+
 }  // namespace
 
 void AddCommonHeaders(const config::Deployment& d, const CallOptions& options,
@@ -158,11 +167,7 @@ std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,
     return std::make_shared<NoCall>();
   }
   req->timeout = d.timeout;
-  return StartUnaryCall(client, std::move(*req), d.id,
-                        [parse = wire.parse, done = std::move(done)](absl::StatusOr<std::string> body) {
-                          if (!body.ok()) return done(body.status());
-                          done(parse(*body));
-                        });
+  return StartUnaryCall(client, std::move(*req), d.id, ParsedBy(wire.parse, std::move(done)));
 }
 
 std::shared_ptr<CallHandle> RunStream(http::Client& client, const HttpWire& wire,
@@ -200,12 +205,8 @@ std::shared_ptr<CallHandle> HttpProvider::Embed(const config::Deployment& d,
     return std::make_shared<internal::NoCall>();
   }
   req->timeout = d.timeout;
-  return internal::StartUnaryCall(
-      client_, std::move(*req), d.id,
-      [parse = wire_.parse_embeddings, done = std::move(done)](absl::StatusOr<std::string> body) {
-        if (!body.ok()) return done(body.status());
-        done(parse(*body));
-      });
+  return internal::StartUnaryCall(client_, std::move(*req), d.id,
+                                  internal::ParsedBy(wire_.parse_embeddings, std::move(done)));
 }
 
 std::shared_ptr<CallHandle> HttpProvider::Chat(const config::Deployment& d,
