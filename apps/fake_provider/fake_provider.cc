@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -99,7 +100,7 @@ struct FakeProvider::Impl {
   Behaviour defaults;
   std::map<std::string, Behaviour> per_model;
   std::atomic<int64_t> requests{0}, chat_requests{0}, streams_started{0}, streams_completed{0},
-      cancelled{0}, in_flight{0};
+      cancelled{0}, in_flight{0}, model_checks{0};
   std::mutex held_mu;
   std::set<std::shared_ptr<http::Exchange>> held;  // hanging exchanges
 
@@ -108,6 +109,11 @@ struct FakeProvider::Impl {
   void Stream(std::shared_ptr<http::Exchange> ex, std::vector<std::string> events, Behaviour b,
               std::shared_ptr<std::atomic<bool>> done);
   void Control(std::shared_ptr<http::Exchange> ex);
+  void ModelLookup(std::shared_ptr<http::Exchange> ex, const std::string& model);
+  Behaviour BehaviourFor(const http::Exchange& ex, const std::string& model);
+  // Answers a hang or an error status when the behaviour asks for one.
+  bool Faulted(const std::shared_ptr<http::Exchange>& ex, const Wire& wire, const Behaviour& b,
+               const std::shared_ptr<std::atomic<bool>>& done);
   std::string StatsJson() const;
 
   // Counts the exchange as in flight until it ends; records a cancellation.
@@ -165,6 +171,14 @@ void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
     }
     return ex->Respond(Json(200, json::serialize(json::object{{"object", "list"}, {"data", data}})));
   }
+  if (r.method == "GET") {
+    for (const char* prefix : {"/v1/models/", "/models/", "/v1beta/models/"}) {
+      if (r.path.rfind(prefix, 0) == 0 && r.path.size() > strlen(prefix)) {
+        return ModelLookup(std::move(ex), r.path.substr(strlen(prefix)));
+      }
+    }
+    if (r.path == "/openai/models" || r.path == "/openai/v1/models") return ModelLookup(std::move(ex), "");
+  }
   if (r.path.rfind("/_fake/", 0) == 0) return Control(std::move(ex));
   ex->Respond(Json(404, R"({"error":{"message":"not found","type":"invalid_request_error"}})"));
 }
@@ -178,7 +192,7 @@ void FakeProvider::Impl::Control(std::shared_ptr<http::Exchange> ex) {
       defaults = {};
       per_model.clear();
     }
-    requests = chat_requests = streams_started = streams_completed = cancelled = 0;
+    requests = chat_requests = streams_started = streams_completed = cancelled = model_checks = 0;
     return ex->Respond(Json(200, "{}"));
   }
   if (r.path == "/_fake/behaviour" && r.method == "POST") {
@@ -205,7 +219,8 @@ std::string FakeProvider::Impl::StatsJson() const {
                                       {"streams_started", streams_started.load()},
                                       {"streams_completed", streams_completed.load()},
                                       {"cancelled", cancelled.load()},
-                                      {"in_flight", in_flight.load()}});
+                                      {"in_flight", in_flight.load()},
+                                      {"model_checks", model_checks.load()}});
 }
 
 void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex, const Wire& wire) {
@@ -215,31 +230,11 @@ void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex, const Wire& wi
     int status = ParseErrorStatus(parsed.status());
     return ex->Respond(Json(status, wire.ErrorBody(status, std::string(parsed.status().message()))));
   }
-  Behaviour b;
-  {
-    std::lock_guard lock(mu);
-    b = defaults;
-    if (auto it = per_model.find(parsed->model); it != per_model.end()) b.Apply(it->second);
-  }
-  b.Apply(FromHeaders(ex->request()));
+  Behaviour b = BehaviourFor(*ex, parsed->model);
   auto done = std::make_shared<std::atomic<bool>>(false);
   Track(ex, done);
-  if (b.hang.value_or(false)) {
-    std::lock_guard lock(held_mu);
-    held.insert(ex);  // answered never; released when the client goes away
-    return;
-  }
+  if (Faulted(ex, wire, b, done)) return;
   auto latency = Millis(b.latency_ms.value_or(0));
-  if (b.status.value_or(200) != 200) {
-    int status = static_cast<int>(*b.status);
-    http::Response r = Json(status, wire.ErrorBody(status, "fake provider error " + std::to_string(status)));
-    if (b.retry_after) r.headers.emplace_back("retry-after", std::to_string(*b.retry_after));
-    timers.Schedule(latency, [this, ex, done, r = std::move(r)]() mutable {
-      Finish(done);
-      ex->Respond(std::move(r));
-    });
-    return;
-  }
   FakeAnswer answer;
   answer.text = b.text.value_or("Hello from the fake provider.");
   answer.tokens = providers::SplitIntoTokens(answer.text);
@@ -253,6 +248,58 @@ void FakeProvider::Impl::Chat(std::shared_ptr<http::Exchange> ex, const Wire& wi
   };
   if (latency.count() == 0) return respond();
   timers.Schedule(latency, respond);
+}
+
+Behaviour FakeProvider::Impl::BehaviourFor(const http::Exchange& ex, const std::string& model) {
+  Behaviour b;
+  {
+    std::lock_guard lock(mu);
+    b = defaults;
+    if (auto it = per_model.find(model); it != per_model.end()) b.Apply(it->second);
+  }
+  b.Apply(FromHeaders(ex.request()));
+  return b;
+}
+
+bool FakeProvider::Impl::Faulted(const std::shared_ptr<http::Exchange>& ex, const Wire& wire,
+                                 const Behaviour& b, const std::shared_ptr<std::atomic<bool>>& done) {
+  if (b.hang.value_or(false)) {
+    std::lock_guard lock(held_mu);
+    held.insert(ex);  // answered never; released when the client goes away
+    return true;
+  }
+  if (b.status.value_or(200) == 200) return false;
+  int status = static_cast<int>(*b.status);
+  http::Response r = Json(status, wire.ErrorBody(status, "fake provider error " + std::to_string(status)));
+  if (b.retry_after) r.headers.emplace_back("retry-after", std::to_string(*b.retry_after));
+  timers.Schedule(Millis(b.latency_ms.value_or(0)), [this, ex, done, r = std::move(r)]() mutable {
+    Finish(done);
+    ex->Respond(std::move(r));
+  });
+  return true;
+}
+
+// GET of one model (OpenAI, Anthropic and Gemini lookups) or of Azure's model list: what
+// zero-token health probes call. The model's behaviour (status, latency, hang) applies.
+void FakeProvider::Impl::ModelLookup(std::shared_ptr<http::Exchange> ex, const std::string& model) {
+  model_checks++;
+  const auto& r = ex->request();
+  const Wire& wire = !r.Header("anthropic-version").empty() ? AnthropicWire()
+                     : r.path.rfind("/v1beta/", 0) == 0 || !r.Header("x-goog-api-key").empty()
+                         ? GeminiWire()
+                         : OpenAIWire();
+  Behaviour b = BehaviourFor(*ex, model);
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  Track(ex, done);
+  if (Faulted(ex, wire, b, done)) return;
+  json::object body{{"id", model}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "fake"}};
+  if (&wire == &AnthropicWire()) body = {{"id", model}, {"type", "model"}, {"display_name", model}};
+  if (&wire == &GeminiWire()) body = {{"name", "models/" + model}, {"displayName", model}};
+  if (model.empty()) body = {{"object", "list"}, {"data", json::array{}}};
+  timers.Schedule(Millis(b.latency_ms.value_or(0)), [this, ex, done, text = json::serialize(body)] {
+    Finish(done);
+    ex->Respond(Json(200, text));
+  });
 }
 
 void FakeProvider::Impl::Stream(std::shared_ptr<http::Exchange> ex, std::vector<std::string> events,
@@ -316,7 +363,8 @@ int FakeProvider::port() const { return impl_->server->port(); }
 FakeProvider::Stats FakeProvider::stats() const {
   return {impl_->requests.load(),         impl_->chat_requests.load(),
           impl_->streams_started.load(),  impl_->streams_completed.load(),
-          impl_->cancelled.load(),        impl_->in_flight.load()};
+          impl_->cancelled.load(),        impl_->in_flight.load(),
+          impl_->model_checks.load()};
 }
 
 absl::StatusOr<std::unique_ptr<FakeProvider>> FakeProvider::Start(FakeOptions options) {

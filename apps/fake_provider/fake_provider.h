@@ -8,6 +8,8 @@
 // A behaviour: latency_ms, chunk_delay_ms, status (e.g. 429, 500, 503), retry_after,
 // drop_after_chunks (close the connection mid-stream), hang (never answer), text,
 // tool_call (answer with a call of the first tool offered, arguments tool_arguments).
+// GET /v1/models/M, /v1beta/models/M and Azure's /openai/models answer model lookups under
+// M's behaviour (status, latency, hang).
 #pragma once
 
 #include <memory>
@@ -37,6 +39,7 @@ class FakeProvider {
     int64_t streams_completed = 0;
     int64_t cancelled = 0;  // the client went away before the answer was complete
     int64_t in_flight = 0;
+    int64_t model_checks = 0;  // GETs of a model (zero-token health probes)
   };
   Stats stats() const;
 

@@ -7,12 +7,27 @@
 namespace llmgw::providers {
 namespace {
 
-// api_base may be given with or without the /v1 suffix (LiteLLM accepts both).
-std::string MessagesUrl(const config::Deployment& d) {
+// {base}/v1/{path}; api_base may be given with or without the /v1 suffix (LiteLLM accepts both).
+std::string V1Url(const config::Deployment& d, std::string_view path) {
   std::string base = d.params.api_base.empty() ? kAnthropicDefaultBase : d.params.api_base;
   while (absl::EndsWith(base, "/")) base.pop_back();
   if (absl::EndsWith(base, "/v1")) base.resize(base.size() - 3);
-  return base + "/v1/messages";
+  return base + "/v1/" + std::string(path);
+}
+
+void AddAuth(const config::Deployment& d, http::ClientRequest& req) {
+  req.headers.emplace_back("anthropic-version", d.params.api_version.empty() ? kAnthropicVersion
+                                                                            : d.params.api_version);
+  if (!d.params.api_key.empty()) req.headers.emplace_back("x-api-key", d.params.api_key);
+}
+
+// The zero-token check: GET /v1/models/{model}.
+http::ClientRequest BuildModelCheck(const config::Deployment& d, const CallOptions& options) {
+  http::ClientRequest req;
+  req.url = V1Url(d, "models/" + d.params.upstream_model);
+  AddAuth(d, req);
+  internal::AddCommonHeaders(d, options, req.headers);
+  return req;
 }
 
 absl::StatusOr<http::ClientRequest> BuildRequest(const config::Deployment& d,
@@ -25,11 +40,9 @@ absl::StatusOr<http::ClientRequest> BuildRequest(const config::Deployment& d,
           .drop_params = d.drop_params});
   if (!body.ok()) return body.status();
   http::ClientRequest req;
-  req.url = MessagesUrl(d);
+  req.url = V1Url(d, "messages");
   req.headers.emplace_back("Content-Type", "application/json");
-  req.headers.emplace_back("anthropic-version", d.params.api_version.empty() ? kAnthropicVersion
-                                                                            : d.params.api_version);
-  if (!d.params.api_key.empty()) req.headers.emplace_back("x-api-key", d.params.api_key);
+  AddAuth(d, req);
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = std::move(*body);
   return req;
@@ -51,7 +64,8 @@ const internal::HttpWire& Wire() {
   static const internal::HttpWire wire{
       .build = BuildRequest,
       .parse = [](std::string_view body) { return ParseAnthropicResponse(body); },
-      .decoder = [] { return std::make_unique<StreamDecoder>(); }};
+      .decoder = [] { return std::make_unique<StreamDecoder>(); },
+      .build_model_check = BuildModelCheck};
   return wire;
 }
 

@@ -7,12 +7,25 @@
 namespace llmgw::providers {
 namespace {
 
-// {base}/v1beta/models/{model}:{method}; api_base may carry the /v1beta suffix already.
-std::string Url(const config::Deployment& d, const char* method) {
+// {base}/v1beta/models/{model}; api_base may carry the /v1beta suffix already.
+std::string ModelUrl(const config::Deployment& d) {
   std::string base = d.params.api_base.empty() ? kGeminiDefaultBase : d.params.api_base;
   while (absl::EndsWith(base, "/")) base.pop_back();
   if (!absl::EndsWith(base, "/v1beta") && !absl::EndsWith(base, "/v1")) base += "/v1beta";
-  return base + "/models/" + d.params.upstream_model + ":" + method;
+  return base + "/models/" + d.params.upstream_model;
+}
+
+std::string Url(const config::Deployment& d, const char* method) {
+  return ModelUrl(d) + ":" + method;
+}
+
+// The zero-token check: GET the model's metadata.
+http::ClientRequest BuildModelCheck(const config::Deployment& d, const CallOptions& options) {
+  http::ClientRequest req;
+  req.url = ModelUrl(d);
+  if (!d.params.api_key.empty()) req.headers.emplace_back("x-goog-api-key", d.params.api_key);
+  internal::AddCommonHeaders(d, options, req.headers);
+  return req;
 }
 
 absl::StatusOr<http::ClientRequest> BuildRequest(const config::Deployment& d,
@@ -46,7 +59,8 @@ const internal::HttpWire& Wire() {
   static const internal::HttpWire wire{
       .build = BuildRequest,
       .parse = [](std::string_view body) { return ParseGeminiResponse(body); },
-      .decoder = [] { return std::make_unique<StreamDecoder>(); }};
+      .decoder = [] { return std::make_unique<StreamDecoder>(); },
+      .build_model_check = BuildModelCheck};
   return wire;
 }
 

@@ -209,6 +209,25 @@ std::shared_ptr<CallHandle> HttpProvider::Embed(const config::Deployment& d,
                                   internal::ParsedBy(wire_.parse_embeddings, std::move(done)));
 }
 
+std::shared_ptr<CallHandle> Provider::CheckModel(const config::Deployment& d, const CallOptions&,
+                                                 StatusDone done) {
+  done(MakeError(absl::StatusCode::kUnimplemented, common::v1::ERROR_KIND_NOT_IMPLEMENTED,
+                 absl::StrCat("provider '", d.params.provider, "' (deployment ", d.id,
+                              ") has no model lookup to check it without tokens")));
+  return std::make_shared<internal::NoCall>();
+}
+
+std::shared_ptr<CallHandle> HttpProvider::CheckModel(const config::Deployment& d,
+                                                     const CallOptions& options, StatusDone done) {
+  if (!wire_.build_model_check) return Provider::CheckModel(d, options, std::move(done));
+  http::ClientRequest req = wire_.build_model_check(d, options);
+  req.method = "GET";
+  req.timeout = d.timeout;
+  return internal::StartUnaryCall(
+      client_, std::move(req), d.id,
+      [done = std::move(done)](absl::StatusOr<std::string> body) { done(body.status()); });
+}
+
 std::shared_ptr<CallHandle> HttpProvider::Chat(const config::Deployment& d,
                                                const ChatCompletionRequest& r,
                                                const CallOptions& options, ChatDone done) {

@@ -61,6 +61,9 @@ struct HttpWire {
                                                     const EmbeddingsRequest&, const CallOptions&)>
       build_embeddings;
   ParseEmbeddings parse_embeddings;
+  // The GET of the provider's model lookup; null when it has none.
+  std::function<http::ClientRequest(const config::Deployment&, const CallOptions&)>
+      build_model_check;
 };
 
 std::shared_ptr<CallHandle> RunChat(http::Client& client, const HttpWire& wire,

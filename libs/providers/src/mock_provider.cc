@@ -227,6 +227,16 @@ std::shared_ptr<CallHandle> MockProvider::Embed(const config::Deployment& d,
   return call;
 }
 
+std::shared_ptr<CallHandle> MockProvider::CheckModel(const config::Deployment& d,
+                                                     const CallOptions&, StatusDone done) {
+  auto call = std::make_shared<MockCall>(timers_);
+  call->SetFailure([done](absl::Status s) { done(s); });
+  call->After(d.params.mock_latency, [call, done] {
+    if (call->Finish()) done(absl::OkStatus());
+  });
+  return call;
+}
+
 std::shared_ptr<CallHandle> MockProvider::StreamChat(const config::Deployment& d,
                                                      const ChatCompletionRequest& request,
                                                      const CallOptions&, StreamCallbacks cb) {

@@ -10,14 +10,25 @@
 namespace llmgw::providers {
 namespace {
 
+std::string OpenAIBase(const config::Deployment& d) {
+  return d.params.api_base.empty() ? kOpenAIDefaultBase : d.params.api_base;
+}
+
+void AddOpenAIAuth(const config::Deployment& d, http::ClientRequest& req) {
+  if (!d.params.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + d.params.api_key);
+  if (!d.params.organization.empty()) req.headers.emplace_back("OpenAI-Organization", d.params.organization);
+}
+
+void AddAzureAuth(const config::Deployment& d, http::ClientRequest& req) {
+  if (!d.params.api_key.empty()) req.headers.emplace_back("api-key", d.params.api_key);
+}
+
 http::ClientRequest BuildRequest(const config::Deployment& d, const ChatCompletionRequest& r,
                                  const CallOptions& options) {
   http::ClientRequest req;
-  const std::string base = d.params.api_base.empty() ? kOpenAIDefaultBase : d.params.api_base;
-  req.url = base + "/chat/completions";
+  req.url = OpenAIBase(d) + "/chat/completions";
   req.headers.emplace_back("Content-Type", "application/json");
-  if (!d.params.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + d.params.api_key);
-  if (!d.params.organization.empty()) req.headers.emplace_back("OpenAI-Organization", d.params.organization);
+  AddOpenAIAuth(d, req);
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = ChatRequestToJson(r, {.model = d.params.upstream_model, .force_stream_usage = true});
   return req;
@@ -25,15 +36,32 @@ http::ClientRequest BuildRequest(const config::Deployment& d, const ChatCompleti
 
 }  // namespace
 
-std::string AzureUrl(const config::Deployment& d, std::string_view operation) {
+namespace {
+
+// {resource}/openai, or the v1 API's {resource}/openai/v1 (OpenAI's paths, the deployment
+// named by the body's model); api_base may be given with or without /openai.
+struct AzureRoot {
+  std::string url;
+  bool v1 = false;
+  std::string version_query;  // "?api-version=..." unless v1
+};
+
+AzureRoot AzureRootOf(const config::Deployment& d) {
   std::string base = d.params.api_base;
   while (absl::EndsWith(base, "/")) base.pop_back();
-  // The v1 API (…/openai/v1): OpenAI's paths, the deployment named by the body's model.
-  if (absl::EndsWith(base, "/openai/v1")) return absl::StrCat(base, "/", std::string(operation));
+  if (absl::EndsWith(base, "/openai/v1")) return {.url = base, .v1 = true};
   if (absl::EndsWith(base, "/openai")) base.resize(base.size() - 7);
   const std::string& version = d.params.api_version.empty() ? kAzureDefaultApiVersion : d.params.api_version;
-  return absl::StrCat(base, "/openai/deployments/", d.params.upstream_model, "/", std::string(operation),
-                      "?api-version=", version);
+  return {.url = base + "/openai", .version_query = "?api-version=" + version};
+}
+
+}  // namespace
+
+std::string AzureUrl(const config::Deployment& d, std::string_view operation) {
+  AzureRoot root = AzureRootOf(d);
+  if (root.v1) return absl::StrCat(root.url, "/", std::string(operation));
+  return absl::StrCat(root.url, "/deployments/", d.params.upstream_model, "/", std::string(operation),
+                      root.version_query);
 }
 
 namespace {
@@ -44,7 +72,7 @@ http::ClientRequest BuildAzureRequest(const config::Deployment& d, const ChatCom
   http::ClientRequest req;
   req.url = AzureUrl(d, "chat/completions");
   req.headers.emplace_back("Content-Type", "application/json");
-  if (!d.params.api_key.empty()) req.headers.emplace_back("api-key", d.params.api_key);
+  AddAzureAuth(d, req);
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = ChatRequestToJson(r, {.model = d.params.upstream_model, .force_stream_usage = true});
   return req;
@@ -94,14 +122,30 @@ absl::StatusOr<http::ClientRequest> BuildEmbeddings(const config::Deployment& d,
   req.headers.emplace_back("Content-Type", "application/json");
   if (kAzure) {
     req.url = AzureUrl(d, "embeddings");
-    if (!d.params.api_key.empty()) req.headers.emplace_back("api-key", d.params.api_key);
+    AddAzureAuth(d, req);
   } else {
-    req.url = (d.params.api_base.empty() ? kOpenAIDefaultBase : d.params.api_base) + "/embeddings";
-    if (!d.params.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + d.params.api_key);
-    if (!d.params.organization.empty()) req.headers.emplace_back("OpenAI-Organization", d.params.organization);
+    req.url = OpenAIBase(d) + "/embeddings";
+    AddOpenAIAuth(d, req);
   }
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = EmbeddingsRequestToJson(r, d.params.upstream_model);
+  return req;
+}
+
+// The zero-token check: OpenAI's model lookup; Azure's list of the resource's models (its
+// data plane has no lookup of one deployment), which checks the endpoint and the key.
+template <bool kAzure>
+http::ClientRequest BuildModelCheck(const config::Deployment& d, const CallOptions& options) {
+  http::ClientRequest req;
+  if (kAzure) {
+    AzureRoot root = AzureRootOf(d);
+    req.url = root.url + "/models" + root.version_query;
+    AddAzureAuth(d, req);
+  } else {
+    req.url = absl::StrCat(OpenAIBase(d), "/models/", d.params.upstream_model);
+    AddOpenAIAuth(d, req);
+  }
+  internal::AddCommonHeaders(d, options, req.headers);
   return req;
 }
 
@@ -116,7 +160,8 @@ const internal::HttpWire& Wire() {
       .parse = [](std::string_view body) { return ParseChatResponse(body); },
       .decoder = [] { return std::make_unique<OpenAIStreamDecoder>(); },
       .build_embeddings = BuildEmbeddings<kBuild == BuildAzureRequest>,
-      .parse_embeddings = [](std::string_view body) { return ParseEmbeddingsResponse(body); }};
+      .parse_embeddings = [](std::string_view body) { return ParseEmbeddingsResponse(body); },
+      .build_model_check = BuildModelCheck<kBuild == BuildAzureRequest>};
   return wire;
 }
 

@@ -26,6 +26,8 @@ class HttpProvider : public Provider {
   std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
                                     const EmbeddingsRequest& request, const CallOptions& options,
                                     EmbedDone done) final;
+  std::shared_ptr<CallHandle> CheckModel(const config::Deployment& deployment,
+                                         const CallOptions& options, StatusDone done) final;
 
  private:
   http::Client& client_;

@@ -25,6 +25,9 @@ class MockProvider final : public Provider {
   std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
                                     const EmbeddingsRequest& request, const CallOptions& options,
                                     EmbedDone done) override;
+  // Knows every model: answers OK at once.
+  std::shared_ptr<CallHandle> CheckModel(const config::Deployment& deployment,
+                                         const CallOptions& options, StatusDone done) override;
 
   // The text the mock answers `request` with (before max_tokens truncation).
   static std::string AnswerText(const config::Deployment& deployment,

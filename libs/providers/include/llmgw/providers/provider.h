@@ -40,6 +40,7 @@ class CallHandle {
 
 using ChatDone = std::function<void(absl::StatusOr<ChatCompletionResponse>)>;
 using EmbedDone = std::function<void(absl::StatusOr<EmbeddingsResponse>)>;
+using StatusDone = std::function<void(absl::Status)>;
 
 struct StreamCallbacks {
   std::function<void(ChatCompletionChunk chunk)> on_chunk;
@@ -63,6 +64,11 @@ class Provider {
   virtual std::shared_ptr<CallHandle> Embed(const config::Deployment& deployment,
                                             const EmbeddingsRequest& request,
                                             const CallOptions& options, EmbedDone done);
+  // A check that costs no tokens: looks the deployment's model up (GET .../models/{model})
+  // with its key, so reachability, the key and the model are checked without generating.
+  // The default, for providers without such a lookup, answers UNIMPLEMENTED.
+  virtual std::shared_ptr<CallHandle> CheckModel(const config::Deployment& deployment,
+                                                 const CallOptions& options, StatusDone done);
 };
 
 }  // namespace llmgw::providers
