@@ -218,16 +218,32 @@ const Field<I> kModelInfo[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, I& o) {
        if (auto x = ReadInt(v, p, c, 1)) o.max_output_tokens = *x;
      }},
-    {"health_check_timeout", "", "", "", "", nullptr},
-    {"health_check_model", "", "", "", "", nullptr},
-    {"health_check_max_tokens", "", "", "", "", nullptr},
+    {"health_check_timeout", "seconds", "60", "> 0",
+     "How long a background health probe of this deployment may take before it counts as unhealthy.",
+     [](const YAML::Node& v, const std::string& p, Context& c, I& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.health_check_timeout = *x;
+     }},
+    {"health_check_model", "string", "the upstream model", "",
+     "The provider-side model a background health probe calls instead of litellm_params.model's (e.g. a cheaper sibling).",
+     [](const YAML::Node& v, const std::string& p, Context& c, I& o) {
+       if (auto s = ReadString(v, p, c)) o.health_check_model = *s;
+     }},
+    {"health_check_max_tokens", "integer", "1", "1..4096",
+     "max_tokens of the background chat probe. Setting it makes the probe a chat call even for a reasoning model (which otherwise gets a zero-token model lookup).",
+     [](const YAML::Node& v, const std::string& p, Context& c, I& o) {
+       if (auto x = ReadInt(v, p, c, 1, 4096)) o.health_check_max_tokens = *x;
+     }},
     {"allowed_fails", "", "", "", "", nullptr},
     {"allowed_fails_policy", "", "", "", "", nullptr},
     {"supports_vision", "", "", "", "", nullptr},
     {"supports_function_calling", "", "", "", "", nullptr},
     {"supports_response_schema", "", "", "", "", nullptr},
     {"supports_prompt_caching", "", "", "", "", nullptr},
-    {"supports_reasoning", "", "", "", "", nullptr},
+    {"supports_reasoning", "boolean", "the built-in model table", "",
+     "Whether the model reasons on every call. A reasoning model's background health probe is a zero-token model lookup, never a prompt it would think about.",
+     [](const YAML::Node& v, const std::string& p, Context& c, I& o) {
+       if (auto x = ReadBool(v, p, c)) o.supports_reasoning = *x;
+     }},
     {"litellm_provider", "", "", "", "", nullptr},
     {"tier", "", "", "", "", nullptr},
     {"description", "", "", "", "", nullptr},

@@ -99,8 +99,17 @@ const Field<GeneralSettings> kGeneral[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
        if (auto x = ReadSeconds(v, p, c)) o.user_api_key_cache_ttl = *x;
      }},
-    LLMGW_KNOWN("database_connection_timeout"), LLMGW_KNOWN("background_health_checks"),
-    LLMGW_KNOWN("health_check_interval"), LLMGW_KNOWN("health_check_details"),
+    {"background_health_checks", "boolean", "false", "",
+     "The router probes every deployment once per health_check_interval (one router for all gateways; results in ListDeployments and /health). Probes are reported, they never cool a deployment down.",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto x = ReadBool(v, p, c)) o.background_health_checks = *x;
+     }},
+    {"health_check_interval", "seconds", "300", "> 0",
+     "Time between two background probes of one deployment. A deployment that answered real traffic within the interval is not probed.",
+     [](const YAML::Node& v, const std::string& p, Context& c, GeneralSettings& o) {
+       if (auto x = ReadSeconds(v, p, c)) o.health_check_interval = *x;
+     }},
+    LLMGW_KNOWN("database_connection_timeout"), LLMGW_KNOWN("health_check_details"),
     LLMGW_KNOWN("proxy_batch_write_at"), LLMGW_KNOWN("proxy_budget_rescheduler_min_time"),
     LLMGW_KNOWN("proxy_budget_rescheduler_max_time"), LLMGW_KNOWN("use_redis_transaction_buffer"),
     LLMGW_KNOWN("allow_requests_on_db_unavailable"), LLMGW_KNOWN("disable_spend_logs"),

@@ -27,6 +27,9 @@ std::map<std::string, Price> LoadBuiltin() {
     PicoUsdPerToken cached = price("cache_read_input_token_cost");
     p.cached_input = cached < 0 ? p.input : cached;
     if (auto it = o.find("max_output_tokens"); it != o.end()) p.max_output_tokens = it->value().to_number<int64_t>();
+    if (auto it = o.find("reasons_by_default"); it != o.end() && it->value().is_bool()) {
+      p.reasons_by_default = it->value().get_bool();
+    }
     p.known = true;
     out[std::string(name)] = p;
   }
@@ -95,6 +98,7 @@ PriceTable::PriceTable(const config::Config& config) {
     if (in || out) p.known = true;
     if (d.info.max_output_tokens) p.max_output_tokens = *d.info.max_output_tokens;
     else if (d.info.max_tokens) p.max_output_tokens = *d.info.max_tokens;
+    if (d.info.supports_reasoning) p.reasons_by_default = *d.info.supports_reasoning;
     if (!p.known) unpriced_.push_back(d.id);
     by_deployment_[d.id] = p;
     Price& g = by_group_[d.model_name];

@@ -58,6 +58,13 @@ struct ModelInfo {
   std::optional<int64_t> max_tokens;
   std::optional<int64_t> max_input_tokens;
   std::optional<int64_t> max_output_tokens;
+  // Background health checks: the probe's timeout, model (instead of the upstream model)
+  // and max_tokens (set: always a chat probe, even for a reasoning model).
+  std::optional<Millis> health_check_timeout;
+  std::string health_check_model;
+  std::optional<int64_t> health_check_max_tokens;
+  // Whether the model reasons on every call (unset: the built-in table decides).
+  std::optional<bool> supports_reasoning;
 };
 
 // One model_list entry: a deployment of the model group `model_name`.
@@ -153,6 +160,9 @@ struct GeneralSettings {
   // How long the gateway keeps a resolved key while keymgr's watch stream is connected
   // (changes arrive on the stream; the TTL only bounds memory).
   Millis user_api_key_cache_ttl{60'000};
+  // The router probes every deployment once per health_check_interval.
+  bool background_health_checks = false;
+  Millis health_check_interval{300'000};
 };
 
 // Where a service listens when it runs as its own target, and how others reach it.

@@ -22,6 +22,9 @@ struct Price {
   PicoUsdPerToken cached_input = 0;  // = input when the provider gives no discount
   int64_t max_output_tokens = 0;     // 0: unknown
   bool known = false;                // false: no price anywhere, the call is free to llmgw
+  // The model thinks before every answer (o-series, Gemini 2.5): model_info.supports_reasoning,
+  // else the built-in table's reasons_by_default.
+  bool reasons_by_default = false;
 };
 
 // The built-in entry for an upstream model name, if any.
