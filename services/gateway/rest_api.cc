@@ -203,6 +203,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
   if (HandleAdmin(ex)) return;
   if (HandleSpend(ex)) return;
   if (HandleCache(ex)) return;
+  if (HandleHealth(ex)) return;
   if (path == "/health/liveliness" || path == "/health/liveness") {
     // Process only: answers while the process can run its event loop.
     ex->Respond({.body = "\"I'm alive!\""});

@@ -46,6 +46,8 @@ class RestApi {
   bool HandleSpend(const std::shared_ptr<http::Exchange>& ex);
   // /cache/ping, /cache/delete, /cache/flushall: false when `ex` is none of them.
   bool HandleCache(const std::shared_ptr<http::Exchange>& ex);
+  // GET /health: per-deployment health from the router (rest_health.cc).
+  bool HandleHealth(const std::shared_ptr<http::Exchange>& ex);
 
   Gateway& gateway_;
   prometheus::Registry& registry_;

@@ -94,6 +94,11 @@ void DeploymentHealth::OpenLocked(SteadyTime now, Millis duration, std::string r
   failures_.clear();
 }
 
+std::optional<SteadyTime> DeploymentHealth::LastSuccess() const {
+  std::lock_guard lock(mu_);
+  return last_success_;
+}
+
 void DeploymentHealth::End(bool trial, const AttemptOutcome& o) {
   std::lock_guard lock(mu_);
   auto now = clock_.SteadyNow();
@@ -107,6 +112,7 @@ void DeploymentHealth::End(bool trial, const AttemptOutcome& o) {
     // The deployment answered: alive, whatever it thought of the request.
     if (o.ok) {
       successes_.Add(now);
+      last_success_ = now;
       auto& lat = o.time_to_first_chunk ? ttft_ : latency_;
       lat.push_back({now, static_cast<double>(
                               (o.time_to_first_chunk ? *o.time_to_first_chunk : o.latency).count())});

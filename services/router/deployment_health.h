@@ -95,6 +95,8 @@ class DeploymentHealth {
   bool Forced() const;
 
   int64_t in_flight() const;
+  // When an attempt last succeeded; nullopt before the first.
+  std::optional<SteadyTime> LastSuccess() const;
   // Average latency (time to first chunk for streams) of samples within `window`.
   std::optional<double> AverageLatencyMs(Millis window) const;
   int64_t MinuteRequests() const;
@@ -135,6 +137,7 @@ class DeploymentHealth {
   mutable int64_t minute_requests_ = 0;
   mutable int64_t minute_tokens_ = 0;
   std::string last_error_;
+  std::optional<SteadyTime> last_success_;
 };
 
 // The policy of `d` under `settings`: the deployment's cooldown_time wins (0 disables).

@@ -7,6 +7,7 @@
 #include "llmgw/common/error.h"
 #include "llmgw/providers/tokens.h"
 #include "services/router/dispatch.h"
+#include "services/router/health_checker.h"
 
 namespace llmgw::router {
 namespace {
@@ -173,7 +174,16 @@ Router::Router(std::shared_ptr<const config::Config> config, ProviderSet provide
       providers_(std::move(providers)),
       timers_(timers),
       uniform_(std::move(options.uniform)),
-      cache_(AnswerCache::FromConfig(*config, *options.clock)) {}
+      cache_(AnswerCache::FromConfig(*config, *options.clock)) {
+  if (config_->general_settings.background_health_checks) {
+    checker_ = std::make_unique<HealthChecker>(HealthChecker::Env{
+        .config = config_, .providers = providers_, .registry = registry_, .prices = prices_,
+        .timers = timers_, .clock = clock_});
+    checker_->Start();
+  }
+}
+
+Router::~Router() = default;
 
 DispatchEnv Router::Env() {
   return {.config = *config_, .registry = registry_, .prices = prices_, .timers = timers_,
@@ -317,6 +327,16 @@ v1::Deployment Router::Describe(const config::Deployment& d) const {
   out.set_last_error(s.last_error);
   out.set_minute_requests(s.minute_requests);
   out.set_minute_tokens(s.minute_tokens);
+  if (auto check = checker_ ? checker_->Last(d.id) : std::nullopt) {
+    auto* h = out.mutable_health_check();
+    *h->mutable_checked_at() = TimeUtil::NanosecondsToTimestamp(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(check->checked_at.time_since_epoch()).count());
+    h->set_healthy(check->healthy);
+    h->set_error(check->error);
+    *h->mutable_latency() = TimeUtil::MillisecondsToDuration(check->latency.count());
+    h->set_probe(check->probe);
+    h->set_probes_sent(check->probes_sent);
+  }
   return out;
 }
 

@@ -16,15 +16,11 @@
 #include "llmgw/router/v1/router.pb.h"
 #include "services/router/cache/answer_cache.h"
 #include "services/router/model_registry.h"
+#include "services/router/provider_set.h"
 
 namespace llmgw::router {
 
-// The adapters by provider prefix ("openai", "mock"); anything else gets `unsupported`.
-struct ProviderSet {
-  std::map<std::string, providers::Provider*> by_name;
-  providers::Provider* unsupported = nullptr;
-  providers::Provider& For(const std::string& name) const;
-};
+class HealthChecker;
 
 struct StreamSink {
   // Once, before the first chunk: the deployment that answers.
@@ -41,8 +37,10 @@ struct RouterOptions {
 
 class Router {
  public:
+  // Starts the background health checks when general_settings.background_health_checks.
   Router(std::shared_ptr<const config::Config> config, ProviderSet providers, TimerThread& timers,
          RouterOptions options = {});
+  ~Router();
 
   // `done` runs once, possibly before RouteChat returns. The handle cancels the call.
   std::shared_ptr<providers::CallHandle> RouteChat(
@@ -97,6 +95,7 @@ class Router {
   std::function<double()> uniform_;
   std::unique_ptr<AnswerCache> cache_;  // null when off
   std::atomic<int64_t> in_flight_{0};
+  std::unique_ptr<HealthChecker> checker_;  // null when background checks are off
 };
 
 }  // namespace llmgw::router
