@@ -65,6 +65,13 @@ absl::Status UpstreamHttpError(int status, std::string_view body, const http::He
     return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_UPSTREAM_ERROR,
                      absl::StrCat(where, ": the provider refused the gateway's credentials"), opts);
   }
+  if (status == 503 || status == 529) {
+    // Overloaded (Anthropic's 529 overloaded_error, a 503): its Retry-After paces the retry
+    // on this deployment and how long it cools down.
+    opts.retry_after = RetryAfter(headers);
+    return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_UPSTREAM_ERROR,
+                     absl::StrCat(where, " (overloaded): ", upstream_message), opts);
+  }
   return MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_UPSTREAM_ERROR,
                    absl::StrCat(where, ": ", upstream_message), opts);
 }

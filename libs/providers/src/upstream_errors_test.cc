@@ -32,6 +32,17 @@ TEST(UpstreamErrorsTest, ClientMistakesPassThroughAndTheRestIsAnUpstreamError) {
             common::v1::ERROR_KIND_UPSTREAM_ERROR);
 }
 
+TEST(UpstreamErrorsTest, OverloadedKeepsRetryAfter) {
+  auto s = UpstreamHttpError(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+                             {{"retry-after", "7"}}, "claude-1");
+  auto d = GetErrorDetail(s);
+  EXPECT_EQ(d.kind(), common::v1::ERROR_KIND_UPSTREAM_ERROR);
+  EXPECT_EQ(d.upstream_status(), 529);
+  EXPECT_EQ(d.retry_after().seconds(), 7);
+  EXPECT_NE(std::string(s.message()).find("(overloaded): Overloaded"), std::string::npos) << s;
+  EXPECT_FALSE(GetErrorDetail(UpstreamHttpError(503, "", {}, "d")).has_retry_after());
+}
+
 TEST(UpstreamErrorsTest, TransportFailures) {
   EXPECT_EQ(GetErrorDetail(UpstreamTransportError(absl::DeadlineExceededError("t"), "d")).kind(),
             common::v1::ERROR_KIND_UPSTREAM_TIMEOUT);
