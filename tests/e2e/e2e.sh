@@ -8,6 +8,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${1:?usage: e2e.sh BUILD_DIR}" && pwd)
 source "$HERE/lib.sh"
 LLMGW=$BUILD/bin/llmgw
+CTL=$BUILD/bin/llmgwctl
 FAKE=$BUILD/bin/fake_provider
 NODE_DIR=$ROOT/tests/node
 if [[ ! -d "$NODE_DIR/node_modules/openai" || ! -d "$NODE_DIR/node_modules/@anthropic-ai/sdk" ]]; then
@@ -164,6 +165,38 @@ check_bad_requests() {  # each gets its documented status and an OpenAI error bo
   expect_eq "$shape: none of them reached the provider" "$(fake_stat chat_requests)" "$before"
 }
 
+check_llmgwctl() {  # check_llmgwctl SHAPE HEALTH_ADDR ROUTER_ADDR: the operator CLI's commands and exit codes
+  local shape=$1 health_addr=$2 router=$3 rc out id
+  rc=0; out=$("$CTL" --addr "$health_addr" health) || rc=$?
+  expect_eq "$shape: llmgwctl health exits 0 while serving" "$rc" 0
+  expect_contains "$shape: ... and shows the system status" "$out" "system: SERVING"
+  rc=0; "$CTL" --addr "127.0.0.1:$GRPC_PORT" health --service llmgw.gateway.v1.Inference >/dev/null || rc=$?
+  expect_eq "$shape: llmgwctl health --service (grpc_health_probe style) exits 0" "$rc" 0
+  out=$("$CTL" --addr "$router" --json deployments --model-group fake-gpt)
+  id=$(echo "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['deployments'][0]['id'])")
+  out=$("$CTL" --addr "$router" cooldown set "$id" --duration 90s --reason "e2e drill")
+  expect_contains "$shape: llmgwctl cooldown set takes $id out" "$out" "back in 1m"
+  expect_contains "$shape: llmgwctl deployments shows the cooldown and its reason" \
+    "$("$CTL" --addr "$router" deployments)" "e2e drill"
+  "$CTL" --addr "$router" cooldown clear "$id" >/dev/null
+  out=$(chat fake-gpt)
+  expect_eq "$shape: llmgwctl cooldown clear puts it back" "${out##*$'\n'}" 200
+  out=$("$CTL" --addr "$router" force-fail "$id" --duration 30s)
+  expect_contains "$shape: llmgwctl force-fail makes $id fail for the drill" "$out" "force-failing for"
+  out=$(chat fake-gpt)
+  expect_eq "$shape: ... so its group answers an error" "${out##*$'\n'}" 502
+  "$CTL" --addr "$router" force-fail "$id" --duration 0 >/dev/null
+  "$CTL" --addr "$router" cooldown clear "$id" >/dev/null
+  out=$(chat fake-gpt)
+  expect_eq "$shape: llmgwctl force-fail --duration 0 ends it" "${out##*$'\n'}" 200
+  rc=0; "$CTL" --addr "$router" cooldown clear no-such-id 2>/dev/null || rc=$?
+  expect_eq "$shape: llmgwctl on an unknown deployment exits 3" "$rc" 3
+  rc=0; "$CTL" --addr "$router" --master-key sk-wrong-key-000000 deployments 2>/dev/null || rc=$?
+  expect_eq "$shape: llmgwctl with a wrong master key exits 3" "$rc" 3
+  rc=0; "$CTL" --addr "127.0.0.1:$(free_port)" --timeout 300ms health 2>/dev/null || rc=$?
+  expect_eq "$shape: llmgwctl health with nothing listening exits 2" "$rc" 2
+}
+
 pick_ports() {
   GRPC_PORT=$(free_port); HTTP_PORT=$(free_port); KEYMGR_PORT=$(free_port)
   ROUTER_PORT=$(free_port); SPEND_PORT=$(free_port); HEALTH_PORT=$(free_port)
@@ -197,6 +230,7 @@ for s in "${SERVICES[@]}" grpc.health.v1.Health; do expect_contains "all: reflec
 check_chat_and_sdk all
 check_bad_requests all
 check_cancellation all
+check_llmgwctl all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
 
 # SIGTERM: Watch reports NOT_SERVING as soon as the drain starts; the process exits 0.
 (cd "$NODE_DIR" && exec node grpc_health.mjs watch "127.0.0.1:$GRPC_PORT" llmgw.router.v1.Router) >"$WORK/watch.txt" 2>&1 &
@@ -242,6 +276,27 @@ done
 check_chat_and_sdk split
 check_bad_requests split
 check_cancellation split
+check_llmgwctl split "127.0.0.1:$HEALTH_PORT" "127.0.0.1:$ROUTER_PORT"
+
+# The router process stops: the aggregator reports it and llmgwctl health exits 4; it comes
+# back: SERVING again. Times are measured from the kill and from the restart.
+kill -TERM "${SPLIT_PIDS[router]}"; wait "${SPLIT_PIDS[router]}" || true
+t0=$(date +%s%3N)
+if wait_for 5 bash -c "\"$CTL\" --addr 127.0.0.1:$HEALTH_PORT --timeout 1s health; test \$? -eq 4"; then
+  pass "split: router stopped -> llmgwctl health exits 4 after $(( $(date +%s%3N) - t0 )) ms"
+else
+  fail "split: llmgwctl health did not report the stopped router"
+fi
+out=$("$CTL" --addr "127.0.0.1:$HEALTH_PORT" health 2>&1 || true)
+expect_contains "split: ... naming the router as the reason" "$out" "reason: service/llmgw.router.v1.Router: health check failed"
+start llmgw-router "$WORK/router2.log" "$LLMGW" serve --config "$WORK/split.yaml" --target router
+SPLIT_PIDS[router]=$LAST_PID
+t0=$(date +%s%3N)
+if wait_for 10 "$CTL" --addr "127.0.0.1:$HEALTH_PORT" --timeout 1s health; then
+  pass "split: router restarted -> SERVING after $(( $(date +%s%3N) - t0 )) ms (process start included)"
+else
+  fail "split: the system did not come back after the router restarted"
+fi
 for t in gateway router keymgr spend health; do
   kill -TERM "${SPLIT_PIDS[$t]}"
   rc=0; wait "${SPLIT_PIDS[$t]}" || rc=$?

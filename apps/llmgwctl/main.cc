@@ -1,0 +1,82 @@
+// llmgwctl: the operator's CLI, talking gRPC to the suite.
+//   llmgwctl health [--service NAME]          system health (exit 0 serving, 2, 3, 4)
+//   llmgwctl deployments [--model-group G]    the router's deployments
+//   llmgwctl cooldown set ID --duration 60s [--reason R] | cooldown clear ID
+//   llmgwctl force-fail ID --duration 30s     for drills (0 ends it)
+// Global: --addr (LLMGW_ADDR, 127.0.0.1:50051), --master-key (LLMGW_MASTER_KEY),
+// --timeout 5s, --json.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "apps/llmgwctl/commands.h"
+#include "apps/llmgwctl/output.h"
+
+namespace {
+
+std::string Env(const char* name, const std::string& fallback = "") {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback : std::string(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace llmgw::ctl;
+  Options o;
+  o.addr = Env("LLMGW_ADDR", o.addr);
+  o.master_key = Env("LLMGW_MASTER_KEY");
+  std::string timeout = "5s";
+
+  CLI::App app{"llmgwctl: operate an llmgw suite over gRPC"};
+  app.require_subcommand(1);
+  app.add_option("--addr", o.addr, "host:port of the suite's gRPC (the health service's for `health` in split mode)");
+  app.add_option("--master-key", o.master_key, "the master key (default: $LLMGW_MASTER_KEY)");
+  app.add_option("--timeout", timeout, "per-call deadline, e.g. 5s, 500ms");
+  app.add_flag("--json", o.json, "print JSON instead of tables");
+
+  std::string service, group, id, duration, reason;
+  auto* health = app.add_subcommand("health", "system health from the HealthAggregator");
+  health->add_option("--service", service, "check one service's grpc.health.v1 instead ('-' for the server)");
+  auto* deployments = app.add_subcommand("deployments", "the router's deployments and their state");
+  deployments->add_option("--model-group", group, "only this model group");
+  auto* cooldown = app.add_subcommand("cooldown", "take a deployment out of rotation or put it back");
+  cooldown->require_subcommand(1);
+  auto* set = cooldown->add_subcommand("set", "cool a deployment down now");
+  set->add_option("id", id, "deployment id")->required();
+  set->add_option("--duration", duration, "how long, e.g. 60s")->required();
+  set->add_option("--reason", reason, "shown in deployments and the router's state");
+  auto* clear = cooldown->add_subcommand("clear", "end a deployment's cooldown");
+  clear->add_option("id", id, "deployment id")->required();
+  auto* fail = app.add_subcommand("force-fail", "make every attempt on a deployment fail (drills)");
+  fail->add_option("id", id, "deployment id")->required();
+  fail->add_option("--duration", duration, "how long; 0 ends it")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  auto t = ParseDuration(timeout);
+  if (!t || t->count() == 0) {
+    std::cerr << "llmgwctl: --timeout: expected a duration such as 5s or 500ms, got '" << timeout << "'\n";
+    return kUsage;
+  }
+  o.timeout = *t;
+  std::optional<std::chrono::milliseconds> d;
+  if (!duration.empty()) {
+    d = ParseDuration(duration);
+    if (!d) {
+      std::cerr << "llmgwctl: --duration: expected a duration such as 60s or 2m, got '" << duration << "'\n";
+      return kUsage;
+    }
+  }
+  if (health->parsed()) return Health(o, service, std::cout, std::cerr);
+  if (deployments->parsed()) return Deployments(o, group, std::cout, std::cerr);
+  if (set->parsed()) return SetCooldown(o, id, *d, reason, std::cout, std::cerr);
+  if (clear->parsed()) return ClearCooldown(o, id, std::cout, std::cerr);
+  if (fail->parsed()) return ForceFail(o, id, *d, std::cout, std::cerr);
+  return kUsage;
+}
