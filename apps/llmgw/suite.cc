@@ -321,6 +321,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
   }
   if (p->gateway) {
     p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));
+    p->gateway->ConnectHealth(channel_to(l.health));
     p->rest = std::make_unique<gateway::RestApi>(*p->gateway, p->registry);
     auto* rest = p->rest.get();
     auto http = http::Server::Start(

@@ -59,6 +59,10 @@ void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grp
   ready_.store(true, std::memory_order_release);
 }
 
+void Gateway::ConnectHealth(std::shared_ptr<grpc::Channel> channel) {
+  health_ = health::v1::HealthAggregator::NewStub(std::move(channel));
+}
+
 void Gateway::Admit(const std::string& key, const rpc::CallContext& call, std::string route,
                     std::function<void(absl::StatusOr<common::v1::Principal>)> done) {
   if (!ready()) return done(NotReady());

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "llmgw/common/cancel_latch.h"
 #include "llmgw/config/config.h"
+#include "llmgw/health/v1/health_aggregator.grpc.pb.h"
 #include "llmgw/keymgr/v1/keymgr.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
 #include "services/gateway/authenticator.h"
@@ -101,6 +102,10 @@ class Gateway {
   spend::v1::SpendService::Stub& spend() { return spend_client_->stub(); }
   // The router, for /cache/*.
   router::v1::Router::Stub& router() { return *router_; }
+  // The health aggregator, for /health/readiness; null until ConnectHealth (called before
+  // the HTTP server starts).
+  void ConnectHealth(std::shared_ptr<grpc::Channel> channel);
+  health::v1::HealthAggregator::Stub* health() { return health_.get(); }
 
   // Non-streaming chat through the router. Returns the context so the caller can cancel.
   std::shared_ptr<grpc::ClientContext> Complete(
@@ -136,6 +141,7 @@ class Gateway {
   Authenticator authenticator_;
   std::shared_ptr<keymgr::v1::KeyManager::Stub> keymgr_;
   std::unique_ptr<router::v1::Router::Stub> router_;
+  std::unique_ptr<health::v1::HealthAggregator::Stub> health_;
   std::shared_ptr<SpendClient> spend_client_;
   std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<bool> ready_{false};

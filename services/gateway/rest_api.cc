@@ -204,6 +204,9 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
   if (HandleSpend(ex)) return;
   if (HandleCache(ex)) return;
   if (HandleHealth(ex)) return;
+  if (path == "/health/readiness") {
+    return method_is("GET") ? HandleReadiness(ex) : not_allowed("/health/readiness");
+  }
   if (path == "/health/liveliness" || path == "/health/liveness") {
     // Process only: answers while the process can run its event loop.
     ex->Respond({.body = "\"I'm alive!\""});

@@ -48,6 +48,8 @@ class RestApi {
   bool HandleCache(const std::shared_ptr<http::Exchange>& ex);
   // GET /health: per-deployment health from the router (rest_health.cc).
   bool HandleHealth(const std::shared_ptr<http::Exchange>& ex);
+  // GET /health/readiness: the health aggregator's verdict (rest_health.cc).
+  void HandleReadiness(const std::shared_ptr<http::Exchange>& ex);
 
   Gateway& gateway_;
   prometheus::Registry& registry_;

@@ -3,6 +3,11 @@
 // checks. It never calls a provider itself: a request to /health costs nothing, however
 // often a monitor polls it. A deployment cooling down is unhealthy whatever its last probe
 // said; one with neither a probe result nor a cooldown is listed as unchecked.
+//
+// GET /health/readiness (no key): the health aggregator's verdict on the whole suite, 200
+// while it serves (DEGRADED included) and 503 when it does not, listing every component. When
+// the aggregator itself cannot be reached the gateway answers 200 "degraded" on its own view:
+// a monitoring service that is down must not take the gateway out of a load balancer.
 #include <boost/json.hpp>
 
 #include <google/protobuf/util/time_util.h>
@@ -17,6 +22,7 @@ namespace llmgw::gateway {
 namespace {
 
 namespace rv1 = router::v1;
+namespace hv1 = health::v1;
 using google::protobuf::util::TimeUtil;
 
 boost::json::object Endpoint(const rv1::Deployment& d) {
@@ -61,7 +67,60 @@ boost::json::object HealthJson(const rv1::ListDeploymentsResponse& r, bool backg
   return o;
 }
 
+const char* SystemName(hv1::SystemStatus s) {
+  switch (s) {
+    case hv1::SYSTEM_STATUS_SERVING: return "SERVING";
+    case hv1::SYSTEM_STATUS_DEGRADED: return "DEGRADED";
+    case hv1::SYSTEM_STATUS_NOT_SERVING: return "NOT_SERVING";
+    default: return "UNKNOWN";
+  }
+}
+
+http::Response Readiness(int status, const char* verdict, const hv1::SystemHealth& h,
+                         const std::vector<std::string>& extra_reasons) {
+  boost::json::array reasons, components;
+  for (const auto& r : extra_reasons) reasons.push_back(boost::json::value(r));
+  for (const auto& r : h.reasons()) reasons.push_back(boost::json::value(r));
+  for (const auto& c : h.components()) {
+    components.push_back(boost::json::object{
+        {"name", c.name()}, {"status", SystemName(c.status())}, {"reason", c.reason()}});
+  }
+  boost::json::object o{{"status", verdict},
+                        {"system_status", SystemName(h.status())},
+                        {"reasons", std::move(reasons)},
+                        {"components", std::move(components)}};
+  return http::Response{.status = status, .body = boost::json::serialize(o)};
+}
+
 }  // namespace
+
+void RestApi::HandleReadiness(const std::shared_ptr<http::Exchange>& ex) {
+  if (gateway_.draining()) {
+    return ex->Respond(Readiness(503, "unhealthy", {}, {"the gateway is draining for shutdown"}));
+  }
+  if (!gateway_.ready() || gateway_.health() == nullptr) {
+    return ex->Respond(Readiness(503, "unhealthy", {}, {"the gateway is not connected yet"}));
+  }
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    hv1::GetSystemHealthRequest request;
+    hv1::SystemHealth response;
+  };
+  auto c = std::make_shared<Call>();
+  c->ctx = rpc::NewClientContext({}, gateway_.config().llmgw.rpc_timeout);
+  gateway_.health()->async()->GetSystemHealth(c->ctx.get(), &c->request, &c->response, [ex, c](grpc::Status s) {
+    if (!s.ok()) {
+      return ex->Respond(Readiness(200, "degraded", {},
+                                   {absl::StrCat("health aggregator unreachable (", s.error_message(),
+                                                 "): the gateway's own view only")}));
+    }
+    switch (c->response.status()) {
+      case hv1::SYSTEM_STATUS_SERVING: return ex->Respond(Readiness(200, "healthy", c->response, {}));
+      case hv1::SYSTEM_STATUS_DEGRADED: return ex->Respond(Readiness(200, "degraded", c->response, {}));
+      default: return ex->Respond(Readiness(503, "unhealthy", c->response, {}));
+    }
+  });
+}
 
 bool RestApi::HandleHealth(const std::shared_ptr<http::Exchange>& ex) {
   const http::Request& r = ex->request();

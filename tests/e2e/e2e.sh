@@ -222,6 +222,7 @@ echo "--- target all"
 start llmgw-all "$WORK/all.log" "$LLMGW" serve --config "$WORK/good.yaml" --target all
 ALL_PID=$LAST_PID
 wait_for 15 curl -sf "http://127.0.0.1:$HTTP_PORT/health/liveliness" || { cat "$WORK/all.log"; exit 1; }
+expect_contains "all: /health/readiness is healthy" "$(curl -s "http://127.0.0.1:$HTTP_PORT/health/readiness")" '"status":"healthy"' 
 out=$(cd "$NODE_DIR" && node grpc_health.mjs check "127.0.0.1:$GRPC_PORT" "" "${SERVICES[@]}") \
   && pass "all: grpc.health.v1 SERVING for \"\" and the five services" || fail "all: health: $out"
 echo "$out" | sed 's/^/    /'
@@ -289,6 +290,9 @@ else
 fi
 out=$("$CTL" --addr "127.0.0.1:$HEALTH_PORT" health 2>&1 || true)
 expect_contains "split: ... naming the router as the reason" "$out" "reason: service/llmgw.router.v1.Router: health check failed"
+out=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$HTTP_PORT/health/readiness")
+expect_eq "split: ... and /health/readiness answers 503" "${out##*$'\n'}" 503
+expect_contains "split: ... listing the router as not serving" "$out" '"name":"service/llmgw.router.v1.Router","status":"NOT_SERVING"'
 start llmgw-router "$WORK/router2.log" "$LLMGW" serve --config "$WORK/split.yaml" --target router
 SPLIT_PIDS[router]=$LAST_PID
 t0=$(date +%s%3N)
@@ -297,6 +301,9 @@ if wait_for 10 "$CTL" --addr "127.0.0.1:$HEALTH_PORT" --timeout 1s health; then
 else
   fail "split: the system did not come back after the router restarted"
 fi
+out=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$HTTP_PORT/health/readiness")
+expect_eq "split: /health/readiness is 200 again" "${out##*$'\n'}" 200
+expect_contains "split: ... healthy" "$out" '"status":"healthy"'
 for t in gateway router keymgr spend health; do
   kill -TERM "${SPLIT_PIDS[$t]}"
   rc=0; wait "${SPLIT_PIDS[$t]}" || rc=$?

@@ -2,6 +2,7 @@
 // cheapest probe that proves it serves (chat with max_tokens 1, an embedding, or a
 // zero-token model lookup for reasoning models), at most one probe out at a time, and
 // GET /health reports the verdicts without calling a provider itself.
+#include <set>
 #include <thread>
 
 #include "tests/integration/suite_fixture.h"
@@ -114,6 +115,23 @@ TEST_F(HealthCheckTest, HealthIsForAdminsAndNamesUnknownGroups) {
   EXPECT_EQ(r.status, 405) << r.body;
   r = Get("/health", "");
   EXPECT_EQ(r.status, 401) << r.body;
+}
+
+TEST_F(HealthCheckTest, ReadinessIsTheAggregatorsVerdictWithoutAKey) {
+  StartSuite(kModels);
+  auto r = Get("/health/readiness", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto o = ParseJson(r.body).as_object();
+  EXPECT_EQ(o["status"], "healthy");
+  EXPECT_EQ(o["system_status"], "SERVING");
+  std::set<std::string> names;
+  for (const auto& c : o["components"].as_array()) {
+    names.insert(std::string(c.at("name").as_string()));
+    EXPECT_EQ(c.at("status"), "SERVING") << r.body;
+  }
+  EXPECT_TRUE(names.count("service/llmgw.router.v1.Router")) << r.body;
+  EXPECT_TRUE(names.count("service/llmgw.keymgr.v1.KeyManager")) << r.body;
+  EXPECT_EQ(Post("/health/readiness", "{}", "").status, 405);
 }
 
 TEST_F(HealthCheckTest, OffByDefaultAndThenNothingIsProbed) {
