@@ -226,6 +226,8 @@ expect_contains "all: /health/readiness is healthy" "$(curl -s "http://127.0.0.1
 out=$(cd "$NODE_DIR" && node grpc_health.mjs check "127.0.0.1:$GRPC_PORT" "" "${SERVICES[@]}") \
   && pass "all: grpc.health.v1 SERVING for \"\" and the five services" || fail "all: health: $out"
 echo "$out" | sed 's/^/    /'
+out=$(cd "$NODE_DIR" && node grpc_health.mjs system "127.0.0.1:$GRPC_PORT") \
+  && pass "all: @grpc/grpc-js calls HealthAggregator.GetSystemHealth: ${out%%$'\n'*}" || fail "all: GetSystemHealth from Node: $out"
 out=$(cd "$NODE_DIR" && node grpc_reflection.mjs "127.0.0.1:$GRPC_PORT")
 for s in "${SERVICES[@]}" grpc.health.v1.Health; do expect_contains "all: reflection lists $s" "$out" "$s"; done
 check_chat_and_sdk all
@@ -274,6 +276,8 @@ for t in gateway keymgr router spend health; do
   wait_for 10 bash -c "cd '$NODE_DIR' && node grpc_health.mjs check 127.0.0.1:${PORT_OF[$t]} '' ${NAME_OF[$t]}" \
     && pass "split: $t process SERVING on :${PORT_OF[$t]}" || fail "split: $t not serving"
 done
+out=$(cd "$NODE_DIR" && node grpc_health.mjs system "127.0.0.1:$HEALTH_PORT") \
+  && pass "split: @grpc/grpc-js calls the health process's GetSystemHealth: ${out%%$'\n'*}" || fail "split: GetSystemHealth from Node: $out"
 check_chat_and_sdk split
 check_bad_requests split
 check_cancellation split

@@ -1,6 +1,8 @@
 // grpc.health.v1 from Node, the practical stand-in for grpc_health_probe (not in Debian).
 //   node grpc_health.mjs check HOST:PORT [SERVICE...]   exit 0 when every one is SERVING
 //   node grpc_health.mjs watch HOST:PORT SERVICE        prints each status as it arrives
+//   node grpc_health.mjs system HOST:PORT               the HealthAggregator's GetSystemHealth
+//                                                        (exit 0 SERVING/DEGRADED, 4 NOT_SERVING)
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
@@ -30,7 +32,18 @@ if (mode === 'check') {
   call.on('data', (resp) => console.log(`${Date.now()} ${resp.status}`));
   call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
   call.on('end', () => { console.log(`${Date.now()} END`); process.exit(0); });
+} else if (mode === 'system') {
+  const aggDef = protoLoader.loadSync(path.join(here, '../../proto/llmgw/health/v1/health_aggregator.proto'),
+    { enums: String, includeDirs: ['/usr/include'] });
+  const Aggregator = grpc.loadPackageDefinition(aggDef).llmgw.health.v1.HealthAggregator;
+  const agg = new Aggregator(addr, grpc.credentials.createInsecure());
+  agg.getSystemHealth({}, { deadline: deadline() }, (err, resp) => {
+    if (err) { console.log(`error ${err.code} ${err.details}`); process.exit(3); }
+    console.log(resp.status);
+    for (const c of resp.components) console.log(`  ${c.name} ${c.status} ${c.reason}`);
+    process.exit(resp.status === 'SYSTEM_STATUS_NOT_SERVING' ? 4 : 0);
+  });
 } else {
-  console.error('usage: grpc_health.mjs check|watch HOST:PORT [SERVICE...]');
+  console.error('usage: grpc_health.mjs check|watch|system HOST:PORT [SERVICE...]');
   process.exit(1);
 }
