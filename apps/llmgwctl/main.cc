@@ -3,6 +3,7 @@
 //   llmgwctl deployments [--model-group G]    the router's deployments
 //   llmgwctl cooldown set ID --duration 60s [--reason R] | cooldown clear ID
 //   llmgwctl force-fail ID --duration 30s     for drills (0 ends it)
+//   llmgwctl drill ID [--gateway URL] ...     a controlled outage and its sign-off table
 // Global: --addr (LLMGW_ADDR, 127.0.0.1:50051), --master-key (LLMGW_MASTER_KEY),
 // --timeout 5s, --json.
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <iostream>
 
 #include "apps/llmgwctl/commands.h"
+#include "apps/llmgwctl/drill.h"
 #include "apps/llmgwctl/output.h"
 
 namespace {
@@ -53,6 +55,18 @@ int main(int argc, char** argv) {
   fail->add_option("id", id, "deployment id")->required();
   fail->add_option("--duration", duration, "how long; 0 ends it")->required();
 
+  DrillOptions drill_opts;
+  std::string baseline = "5s", fail_for = "10s", recover = "30s";
+  auto* drill = app.add_subcommand("drill", "fail one deployment under synthetic traffic and print the sign-off table");
+  drill->add_option("id", drill_opts.deployment, "the deployment to fail")->required();
+  drill->add_option("--gateway", drill_opts.gateway, "the gateway's REST base URL")->capture_default_str();
+  drill->add_option("--model", drill_opts.model, "the model the traffic asks for (default: the deployment's group)");
+  drill->add_option("--key", drill_opts.key, "the key the traffic uses (default: the master key)");
+  drill->add_option("--rps", drill_opts.rps, "synthetic requests per second")->capture_default_str();
+  drill->add_option("--baseline", baseline, "traffic before the failure")->capture_default_str();
+  drill->add_option("--fail-for", fail_for, "how long the deployment fails")->capture_default_str();
+  drill->add_option("--recover-timeout", recover, "how long to wait for it to take traffic again")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,5 +92,16 @@ int main(int argc, char** argv) {
   if (set->parsed()) return SetCooldown(o, id, *d, reason, std::cout, std::cerr);
   if (clear->parsed()) return ClearCooldown(o, id, std::cout, std::cerr);
   if (fail->parsed()) return ForceFail(o, id, *d, std::cout, std::cerr);
+  if (drill->parsed()) {
+    auto b = ParseDuration(baseline), f = ParseDuration(fail_for), r = ParseDuration(recover);
+    if (!b || !f || !r || f->count() == 0) {
+      std::cerr << "llmgwctl: drill: --baseline, --fail-for (> 0) and --recover-timeout take durations such as 5s\n";
+      return kUsage;
+    }
+    drill_opts.baseline = *b;
+    drill_opts.fail_for = *f;
+    drill_opts.recover_timeout = *r;
+    return Drill(o, drill_opts, std::cout, std::cerr);
+  }
   return kUsage;
 }

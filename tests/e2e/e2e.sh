@@ -72,6 +72,13 @@ model_list:
     litellm_params: {model: openai/text-embedding-fake, api_base: "$FAKE_URL/v1", api_key: os.environ/UPSTREAM_KEY}
   - model_name: azure-embed
     litellm_params: {model: azure/embedding-deployment, api_base: "$FAKE_URL", api_key: os.environ/UPSTREAM_KEY}
+  - model_name: drill-gpt
+    litellm_params: {model: openai/fake-upstream, api_base: "$FAKE_URL/v1", api_key: os.environ/UPSTREAM_KEY, cooldown_time: 1}
+    model_info: {id: drill-primary}
+  - model_name: drill-backup
+    litellm_params: {model: openai/fake-backup, api_base: "$FAKE_URL/v1", api_key: os.environ/UPSTREAM_KEY}
+    model_info: {id: drill-backup}
+router_settings: {fallbacks: [{drill-gpt: [drill-backup]}]}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
 llmgw:
   data_dir: $WORK/data
@@ -234,6 +241,15 @@ check_chat_and_sdk all
 check_bad_requests all
 check_cancellation all
 check_llmgwctl all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
+# A controlled outage through the gateway: the sign-off table with measured numbers.
+out=$("$CTL" --addr "127.0.0.1:$GRPC_PORT" drill drill-primary --gateway "http://127.0.0.1:$HTTP_PORT" \
+        --rps 20 --baseline 1s --fail-for 2s --recover-timeout 15s 2>"$WORK/drill.progress")
+echo "$out" | sed 's/^/    /'
+expect_contains "all: llmgwctl drill shows the fallback that took over" "$out" "| Observed fallback | drill-backup/drill-backup |"
+expect_contains "all: ... no client-seen errors" "$out" "| Client-seen errors | 0 "
+expect_contains "all: ... the failed deployment recovered" "$out" "| Time to recover | "
+if [[ "$out" == *"not within"* ]]; then fail "all: drill: drill-primary did not recover"; fi
+expect_contains "all: ... with progress shown while it ran" "$(cat "$WORK/drill.progress")" "forced to fail for 2.0s"
 
 # SIGTERM: Watch reports NOT_SERVING as soon as the drain starts; the process exits 0.
 (cd "$NODE_DIR" && exec node grpc_health.mjs watch "127.0.0.1:$GRPC_PORT" llmgw.router.v1.Router) >"$WORK/watch.txt" 2>&1 &
