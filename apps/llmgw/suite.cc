@@ -318,6 +318,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
       targets.push_back({gateway::kInferenceServiceName, p->host->InProcessChannel(), true});
     }
     p->aggregator->SetTargets(std::move(targets));
+    p->aggregator->SetRouter(channel_to(l.router), config->general_settings.master_key);
   }
   if (p->gateway) {
     p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));

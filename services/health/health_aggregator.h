@@ -1,6 +1,7 @@
 // The health aggregator: asks every service of the suite for its grpc.health.v1 status and
-// reports one verdict with reasons. Watching, dependencies, deployments and SLOs come with
-// the operations issue; those RPCs answer UNIMPLEMENTED until then.
+// the router for its deployments' states, and reports one verdict with reasons.
+// WatchSystemHealth streams the verdict whenever it changes. Dependencies (the SQL store,
+// Redis) and SLOs are not reported yet; GetSlo answers UNIMPLEMENTED.
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -12,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "llmgw/common/timer_thread.h"
 #include "llmgw/health/v1/health_aggregator.grpc.pb.h"
+#include "llmgw/router/v1/router.grpc.pb.h"
 
 namespace llmgw::health {
 
@@ -33,6 +36,8 @@ class HealthAggregator {
 
   // Replaces the targets (wiring that needs the server running first).
   void SetTargets(std::vector<ServiceTarget> targets);
+  // Adds the router's deployments as components (its operator RPC takes the master key).
+  void SetRouter(std::shared_ptr<grpc::Channel> channel, std::string master_key);
 
   // Checks every target concurrently; `done` runs once with the verdict.
   void Check(std::function<void(v1::SystemHealth)> done);
@@ -40,6 +45,8 @@ class HealthAggregator {
  private:
   std::mutex mu_;
   std::shared_ptr<const std::vector<ServiceTarget>> targets_;
+  std::shared_ptr<router::v1::Router::Stub> router_;
+  std::string master_key_;
   std::chrono::milliseconds timeout_;
 };
 
@@ -52,9 +59,16 @@ class HealthAggregatorGrpc final : public v1::HealthAggregator::CallbackService 
   grpc::ServerUnaryReactor* ListComponents(grpc::CallbackServerContext* ctx,
                                            const v1::ListComponentsRequest* request,
                                            v1::ListComponentsResponse* response) override;
+  // The verdict now, then again whenever its status or reasons change (checked every
+  // `watch_interval`), until the client leaves or the server shuts down.
+  grpc::ServerWriteReactor<v1::SystemHealth>* WatchSystemHealth(
+      grpc::CallbackServerContext* ctx, const v1::WatchSystemHealthRequest* request) override;
+
+  static constexpr std::chrono::milliseconds kWatchInterval{500};
 
  private:
   HealthAggregator& logic_;
+  TimerThread timers_;
 };
 
 }  // namespace llmgw::health
