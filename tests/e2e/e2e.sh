@@ -250,6 +250,13 @@ expect_contains "all: ... no client-seen errors" "$out" "| Client-seen errors | 
 expect_contains "all: ... the failed deployment recovered" "$out" "| Time to recover | "
 if [[ "$out" == *"not within"* ]]; then fail "all: drill: drill-primary did not recover"; fi
 expect_contains "all: ... with progress shown while it ran" "$(cat "$WORK/drill.progress")" "forced to fail for 2.0s"
+# Every command of every runbook, against this suite.
+if out=$(GW="http://127.0.0.1:$HTTP_PORT" LLMGW_ADDR="127.0.0.1:$GRPC_PORT" DEPLOYMENT=drill-primary GROUP=drill-gpt \
+           PATH="$BUILD/bin:$PATH" "$HERE/runbook_commands.sh" "$ROOT/docs/runbooks" 2>&1); then
+  pass "all: runbook commands: ${out##*$'\n'}"
+else
+  fail "all: runbook commands failed:"; echo "$out" | grep -A8 '^FAIL'
+fi
 
 # SIGTERM: Watch reports NOT_SERVING as soon as the drain starts; the process exits 0.
 (cd "$NODE_DIR" && exec node grpc_health.mjs watch "127.0.0.1:$GRPC_PORT" llmgw.router.v1.Router) >"$WORK/watch.txt" 2>&1 &
