@@ -250,8 +250,15 @@ expect_contains "all: ... no client-seen errors" "$out" "| Client-seen errors | 
 expect_contains "all: ... the failed deployment recovered" "$out" "| Time to recover | "
 if [[ "$out" == *"not within"* ]]; then fail "all: drill: drill-primary did not recover"; fi
 expect_contains "all: ... with progress shown while it ran" "$(cat "$WORK/drill.progress")" "forced to fail for 2.0s"
-# Every command of every runbook, against this suite.
+# Every command of every runbook, against this suite (and a TLS endpoint on loopback for
+# cert-expiry.md).
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1
+TLS_PORT=$(free_port)
+start tls-endpoint "$WORK/tls.log" openssl s_server -accept "127.0.0.1:$TLS_PORT" -cert "$WORK/tls.crt" -key "$WORK/tls.key" -www -quiet
+wait_for 5 bash -c "openssl s_client -connect 127.0.0.1:$TLS_PORT </dev/null 2>/dev/null | grep -q BEGIN"
 if out=$(GW="http://127.0.0.1:$HTTP_PORT" LLMGW_ADDR="127.0.0.1:$GRPC_PORT" DEPLOYMENT=drill-primary GROUP=drill-gpt \
+           TLS_ENDPOINT="127.0.0.1:$TLS_PORT" CERT_FILE="$WORK/tls.crt" DATA_DIR="$WORK/data" \
            PATH="$BUILD/bin:$PATH" "$HERE/runbook_commands.sh" "$ROOT/docs/runbooks" 2>&1); then
   pass "all: runbook commands: ${out##*$'\n'}"
 else
