@@ -1,5 +1,7 @@
 #include "apps/llmgwctl/commands.h"
 
+#include "apps/llmgwctl/client.h"
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
@@ -16,11 +18,6 @@
 #include "llmgw/router/v1/router.grpc.pb.h"
 
 namespace llmgw::ctl {
-namespace {
-
-using google::protobuf::util::TimeUtil;
-namespace rv1 = router::v1;
-namespace hv1 = health::v1;
 
 std::chrono::system_clock::time_point Deadline(const Options& o) {
   return std::chrono::system_clock::now() + o.timeout;
@@ -63,6 +60,18 @@ void PrintJson(const google::protobuf::Message& m, std::ostream& out) {
   out << text;
   if (text.empty() || text.back() != '\n') out << "\n";
 }
+
+int NeedMasterKey(const Options& o, std::ostream& err) {
+  if (!o.master_key.empty()) return kOk;
+  err << "llmgwctl: the router's operator RPCs need the master key: --master-key or LLMGW_MASTER_KEY\n";
+  return kUsage;
+}
+
+namespace {
+
+using google::protobuf::util::TimeUtil;
+namespace rv1 = router::v1;
+namespace hv1 = health::v1;
 
 const char* StatusName(hv1::SystemStatus s) {
   switch (s) {
@@ -141,12 +150,6 @@ void PrintDeployments(const rv1::ListDeploymentsResponse& r, std::ostream& out) 
            StateName(d.state()), std::to_string(d.in_flight()), latency, errors, probe, note});
   }
   out << t.Render();
-}
-
-int NeedMasterKey(const Options& o, std::ostream& err) {
-  if (!o.master_key.empty()) return kOk;
-  err << "llmgwctl: the router's operator RPCs need the master key: --master-key or LLMGW_MASTER_KEY\n";
-  return kUsage;
 }
 
 // One operator call that answers a Deployment: prints it as one row (or JSON).

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace llmgw::ctl {
 
@@ -29,5 +31,21 @@ int SetCooldown(const Options& o, const std::string& id, std::chrono::millisecon
 int ClearCooldown(const Options& o, const std::string& id, std::ostream& out, std::ostream& err);
 int ForceFail(const Options& o, const std::string& id, std::chrono::milliseconds duration,
               std::ostream& out, std::ostream& err);
+
+// Keys (keymgr at `addr`, the master key as the caller).
+struct NewKey {
+  std::string alias, user_id, team_id, duration;
+  std::vector<std::string> models;
+  std::optional<int64_t> rpm, tpm;
+  std::optional<double> max_budget_usd;
+};
+int ListKeys(const Options& o, const std::string& user_id, const std::string& team_id, int page,
+             std::ostream& out, std::ostream& err);
+int GenerateKey(const Options& o, const NewKey& k, std::ostream& out, std::ostream& err);
+int BlockKey(const Options& o, const std::string& key, bool block, std::ostream& out, std::ostream& err);
+
+// Spend by team, key, user, model or day over [start, end) dates (YYYY-MM-DD; empty: open).
+int SpendReport(const Options& o, const std::string& group_by, const std::string& start,
+                const std::string& end, std::ostream& out, std::ostream& err);
 
 }  // namespace llmgw::ctl

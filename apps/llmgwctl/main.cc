@@ -4,6 +4,8 @@
 //   llmgwctl cooldown set ID --duration 60s [--reason R] | cooldown clear ID
 //   llmgwctl force-fail ID --duration 30s     for drills (0 ends it)
 //   llmgwctl drill ID [--gateway URL] ...     a controlled outage and its sign-off table
+//   llmgwctl keys list|generate|block|unblock keymgr's keys
+//   llmgwctl spend report --group-by team|key|user|model|day [--start D] [--end D]
 // Global: --addr (LLMGW_ADDR, 127.0.0.1:50051), --master-key (LLMGW_MASTER_KEY),
 // --timeout 5s, --json.
 #include <CLI/CLI.hpp>
@@ -67,6 +69,37 @@ int main(int argc, char** argv) {
   drill->add_option("--fail-for", fail_for, "how long the deployment fails")->capture_default_str();
   drill->add_option("--recover-timeout", recover, "how long to wait for it to take traffic again")->capture_default_str();
 
+  auto* keys = app.add_subcommand("keys", "virtual keys (keymgr)");
+  keys->require_subcommand(1);
+  std::string user, team, key;
+  int page = 1;
+  auto* klist = keys->add_subcommand("list", "list keys (100 per page)");
+  klist->add_option("--user", user, "only this user's keys");
+  klist->add_option("--team", team, "only this team's keys");
+  klist->add_option("--page", page, "page, from 1")->capture_default_str();
+  NewKey nk;
+  std::string models;
+  auto* kgen = keys->add_subcommand("generate", "create a key; prints it once");
+  kgen->add_option("--alias", nk.alias, "key_alias");
+  kgen->add_option("--user", nk.user_id, "owner user_id");
+  kgen->add_option("--team", nk.team_id, "team_id");
+  kgen->add_option("--models", models, "comma-separated model groups (default: what the user and team allow)");
+  kgen->add_option("--rpm", nk.rpm, "requests per minute");
+  kgen->add_option("--tpm", nk.tpm, "tokens per minute");
+  kgen->add_option("--max-budget", nk.max_budget_usd, "USD");
+  kgen->add_option("--duration", nk.duration, "expiry from now, e.g. 30d");
+  auto* kblock = keys->add_subcommand("block", "block a key at once on every gateway");
+  kblock->add_option("key", key, "the plain key or its token (SHA-256 hex)")->required();
+  auto* kunblock = keys->add_subcommand("unblock", "unblock a key");
+  kunblock->add_option("key", key, "the plain key or its token")->required();
+  auto* spend = app.add_subcommand("spend", "spend (the spend service)");
+  spend->require_subcommand(1);
+  std::string group_by = "team", start, end;
+  auto* report = spend->add_subcommand("report", "spend grouped over a date range");
+  report->add_option("--group-by", group_by, "team, key, user, model or day")->capture_default_str();
+  report->add_option("--start", start, "first day, YYYY-MM-DD");
+  report->add_option("--end", end, "day after the last, YYYY-MM-DD");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,6 +125,18 @@ int main(int argc, char** argv) {
   if (set->parsed()) return SetCooldown(o, id, *d, reason, std::cout, std::cerr);
   if (clear->parsed()) return ClearCooldown(o, id, std::cout, std::cerr);
   if (fail->parsed()) return ForceFail(o, id, *d, std::cout, std::cerr);
+  if (klist->parsed()) return ListKeys(o, user, team, page, std::cout, std::cerr);
+  if (kgen->parsed()) {
+    for (size_t pos = 0; !models.empty() && pos <= models.size();) {
+      size_t comma = models.find(',', pos);
+      if (comma == std::string::npos) comma = models.size();
+      if (comma > pos) nk.models.push_back(models.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    return GenerateKey(o, nk, std::cout, std::cerr);
+  }
+  if (kblock->parsed() || kunblock->parsed()) return BlockKey(o, key, kblock->parsed(), std::cout, std::cerr);
+  if (report->parsed()) return SpendReport(o, group_by, start, end, std::cout, std::cerr);
   if (drill->parsed()) {
     auto b = ParseDuration(baseline), f = ParseDuration(fail_for), r = ParseDuration(recover);
     if (!b || !f || !r || f->count() == 0) {

@@ -204,6 +204,24 @@ check_llmgwctl() {  # check_llmgwctl SHAPE HEALTH_ADDR ROUTER_ADDR: the operator
   expect_eq "$shape: llmgwctl health with nothing listening exits 2" "$rc" 2
 }
 
+check_llmgwctl_admin() {  # check_llmgwctl_admin SHAPE KEYMGR_ADDR SPEND_ADDR: keys and spend from the CLI
+  local shape=$1 keymgr=$2 spend=$3 out k
+  k=$("$CTL" --addr "$keymgr" --json keys generate --alias "e2e-cli-$shape" --models fake-gpt --rpm 100 \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+  out=$(KEY=$k chat fake-gpt)
+  expect_eq "$shape: a key from llmgwctl keys generate works" "${out##*$'\n'}" 200
+  "$CTL" --addr "$keymgr" keys block "$k" >/dev/null
+  if wait_for 1 bash -c "out=\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP_PORT/v1/chat/completions -H 'Authorization: Bearer $k' -d '{\"model\":\"fake-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}'); test \$out = 401"; then
+    pass "$shape: llmgwctl keys block: the key is refused within 1 s"
+  else
+    fail "$shape: llmgwctl keys block did not take effect"
+  fi
+  "$CTL" --addr "$keymgr" keys unblock "$k" >/dev/null
+  expect_contains "$shape: llmgwctl keys list shows it" "$("$CTL" --addr "$keymgr" keys list)" "e2e-cli-$shape"
+  wait_for 5 bash -c "\"$CTL\" --addr $spend spend report --group-by model | grep -q '^fake-gpt '" \
+    && pass "$shape: llmgwctl spend report has the fake-gpt spend" || fail "$shape: spend report: $("$CTL" --addr "$spend" spend report --group-by model 2>&1)"
+}
+
 pick_ports() {
   GRPC_PORT=$(free_port); HTTP_PORT=$(free_port); KEYMGR_PORT=$(free_port)
   ROUTER_PORT=$(free_port); SPEND_PORT=$(free_port); HEALTH_PORT=$(free_port)
@@ -241,6 +259,7 @@ check_chat_and_sdk all
 check_bad_requests all
 check_cancellation all
 check_llmgwctl all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
+check_llmgwctl_admin all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
 # A controlled outage through the gateway: the sign-off table with measured numbers.
 out=$("$CTL" --addr "127.0.0.1:$GRPC_PORT" drill drill-primary --gateway "http://127.0.0.1:$HTTP_PORT" \
         --rps 20 --baseline 1s --fail-for 2s --recover-timeout 15s 2>"$WORK/drill.progress")
@@ -312,6 +331,7 @@ check_chat_and_sdk split
 check_bad_requests split
 check_cancellation split
 check_llmgwctl split "127.0.0.1:$HEALTH_PORT" "127.0.0.1:$ROUTER_PORT"
+check_llmgwctl_admin split "127.0.0.1:$KEYMGR_PORT" "127.0.0.1:$SPEND_PORT"
 
 # The router process stops: the aggregator reports it and llmgwctl health exits 4; it comes
 # back: SERVING again. Times are measured from the kill and from the restart.
