@@ -50,6 +50,23 @@ std::unique_ptr<Stub> StubFor(const Options& o, std::ostream& err,
   return make(channel, grpc::StubOptions());
 }
 
+// One admin call as the master key: its failure as an exit code, its answer as JSON with
+// --json, else through `human`.
+template <typename Stub, typename Request, typename Response, typename Human>
+int Call(const Options& o, const char* what, Stub& stub,
+         grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*), const Request& req,
+         std::ostream& out, std::ostream& err, Human human) {
+  Response resp;
+  auto ctx = Context(o, true);
+  if (auto s = (stub.*rpc)(ctx.get(), req, &resp); !s.ok()) return RpcFailed(o, what, s, err);
+  if (o.json) {
+    PrintJson(resp, out);
+  } else {
+    human(resp);
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int ListKeys(const Options& o, const std::string& user_id, const std::string& team_id, int page,
@@ -63,18 +80,14 @@ int ListKeys(const Options& o, const std::string& user_id, const std::string& te
   req.set_page(page);
   req.set_size(100);
   req.set_return_full_object(true);
-  kv1::ListKeysResponse resp;
-  auto ctx = Context(o, true);
-  if (auto s = stub->ListKeys(ctx.get(), req, &resp); !s.ok()) return RpcFailed(o, "KeyManager/ListKeys", s, err);
-  if (o.json) {
-    PrintJson(resp, out);
-    return kOk;
-  }
-  std::vector<const kv1::Key*> keys;
-  for (const auto& k : resp.full_keys()) keys.push_back(&k);
-  PrintKeys(keys, out);
-  out << absl::StrFormat("page %d of %d, %d keys\n", resp.current_page(), resp.total_pages(), resp.total_count());
-  return kOk;
+  return Call(o, "KeyManager/ListKeys", *stub, &kv1::KeyManager::Stub::ListKeys, req, out, err,
+              [&](const kv1::ListKeysResponse& resp) {
+                std::vector<const kv1::Key*> keys;
+                for (const auto& k : resp.full_keys()) keys.push_back(&k);
+                PrintKeys(keys, out);
+                out << absl::StrFormat("page %d of %d, %d keys\n", resp.current_page(), resp.total_pages(),
+                                       resp.total_count());
+              });
 }
 
 int GenerateKey(const Options& o, const NewKey& k, std::ostream& out, std::ostream& err) {
@@ -91,16 +104,11 @@ int GenerateKey(const Options& o, const NewKey& k, std::ostream& out, std::ostre
   if (k.tpm) key->set_tpm_limit(*k.tpm);
   if (k.max_budget_usd) key->mutable_max_budget()->set_micros(std::llround(*k.max_budget_usd * 1e6));
   req.set_duration(k.duration);
-  kv1::GenerateKeyResponse resp;
-  auto ctx = Context(o, true);
-  if (auto s = stub->GenerateKey(ctx.get(), req, &resp); !s.ok()) return RpcFailed(o, "KeyManager/GenerateKey", s, err);
-  if (o.json) {
-    PrintJson(resp, out);
-    return kOk;
-  }
-  out << "key: " << resp.key() << "\n(shown once: store it now)\n";
-  PrintKeys({&resp.info()}, out);
-  return kOk;
+  return Call(o, "KeyManager/GenerateKey", *stub, &kv1::KeyManager::Stub::GenerateKey, req, out, err,
+              [&](const kv1::GenerateKeyResponse& resp) {
+                out << "key: " << resp.key() << "\n(shown once: store it now)\n";
+                PrintKeys({&resp.info()}, out);
+              });
 }
 
 int BlockKey(const Options& o, const std::string& key, bool block, std::ostream& out, std::ostream& err) {
@@ -109,16 +117,9 @@ int BlockKey(const Options& o, const std::string& key, bool block, std::ostream&
   if (!stub) return kCannotConnect;
   kv1::KeyRef req;
   req.set_key(key);
-  kv1::Key resp;
-  auto ctx = Context(o, true);
-  grpc::Status s = block ? stub->BlockKey(ctx.get(), req, &resp) : stub->UnblockKey(ctx.get(), req, &resp);
-  if (!s.ok()) return RpcFailed(o, block ? "KeyManager/BlockKey" : "KeyManager/UnblockKey", s, err);
-  if (o.json) {
-    PrintJson(resp, out);
-  } else {
-    PrintKeys({&resp}, out);
-  }
-  return kOk;
+  return Call(o, block ? "KeyManager/BlockKey" : "KeyManager/UnblockKey", *stub,
+              block ? &kv1::KeyManager::Stub::BlockKey : &kv1::KeyManager::Stub::UnblockKey, req, out, err,
+              [&](const kv1::Key& resp) { PrintKeys({&resp}, out); });
 }
 
 int SpendReport(const Options& o, const std::string& group_by, const std::string& start,
@@ -141,20 +142,15 @@ int SpendReport(const Options& o, const std::string& group_by, const std::string
   }
   auto stub = StubFor<sv1::SpendService::Stub>(o, err, &sv1::SpendService::NewStub);
   if (!stub) return kCannotConnect;
-  sv1::SpendReportResponse resp;
-  auto ctx = Context(o, true);
-  if (auto s = stub->SpendReport(ctx.get(), req, &resp); !s.ok()) return RpcFailed(o, "SpendService/SpendReport", s, err);
-  if (o.json) {
-    PrintJson(resp, out);
-    return kOk;
-  }
-  Table t({absl::AsciiStrToUpper(group_by), "SPEND", "REQUESTS", "PROMPT", "COMPLETION", "TOKENS"});
-  for (const auto& r : resp.rows()) {
-    t.Add({r.group(), Usd(r.spend()), std::to_string(r.requests()), std::to_string(r.prompt_tokens()),
-           std::to_string(r.completion_tokens()), std::to_string(r.total_tokens())});
-  }
-  out << t.Render() << "total: " << Usd(resp.total_spend()) << "\n";
-  return kOk;
+  return Call(o, "SpendService/SpendReport", *stub, &sv1::SpendService::Stub::SpendReport, req, out, err,
+              [&](const sv1::SpendReportResponse& resp) {
+                Table t({absl::AsciiStrToUpper(group_by), "SPEND", "REQUESTS", "PROMPT", "COMPLETION", "TOKENS"});
+                for (const auto& r : resp.rows()) {
+                  t.Add({r.group(), Usd(r.spend()), std::to_string(r.requests()), std::to_string(r.prompt_tokens()),
+                         std::to_string(r.completion_tokens()), std::to_string(r.total_tokens())});
+                }
+                out << t.Render() << "total: " << Usd(resp.total_spend()) << "\n";
+              });
 }
 
 }  // namespace llmgw::ctl
