@@ -1,5 +1,7 @@
 #include "apps/llmgw/suite.h"
 
+#include "apps/llmgw/dependency_probe.h"
+
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
@@ -28,6 +30,10 @@
 #include "services/spend/spend_grpc.h"
 
 namespace llmgw::app {
+
+// grpc.health.v1 names of the stores, set by DependencyProbe in the process that owns each.
+constexpr char kKeymgrStoreHealth[] = "llmgw.keymgr.v1.KeyManager.store";
+constexpr char kSpendStoreHealth[] = "llmgw.spend.v1.SpendService.store";
 
 struct Suite::Parts {
   std::shared_ptr<const config::Config> config;
@@ -69,6 +75,8 @@ struct Suite::Parts {
   std::unique_ptr<http::Server> http;
   // Last: destroyed first, before the services it calls into.
   std::unique_ptr<rpc::ServerHost> host;
+  // Pings the stores into `host`'s health service: destroyed before it.
+  std::unique_ptr<DependencyProbe> dependencies;
 
   bool Has(Target t) const { return target == Target::kAll || target == t; }
 };
@@ -313,7 +321,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     std::vector<health::ServiceTarget> targets = {
         {keymgr::kKeyManagerServiceName, channel_to(l.keymgr), true},
         {router::kRouterServiceName, channel_to(l.router), true},
-        {spend::kSpendServiceName, channel_to(l.spend), false}};
+        {spend::kSpendServiceName, channel_to(l.spend), false},
+        // The stores, through the services that own them: keys keep working from memory
+        // and spend is spooled while one is down, so neither is critical.
+        {kKeymgrStoreHealth, channel_to(l.keymgr), false, "dependency/keymgr-store"},
+        {kSpendStoreHealth, channel_to(l.spend), false, "dependency/spend-store"}};
     if (target == Target::kAll) {
       targets.push_back({gateway::kInferenceServiceName, p->host->InProcessChannel(), true});
     }
@@ -338,6 +350,12 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     if (!http.ok()) return http.status();
     p->http = std::move(*http);
   }
+  p->dependencies = std::make_unique<DependencyProbe>(*p->host, std::chrono::seconds(2));
+  if (p->key_store) {
+    p->dependencies->Add(kKeymgrStoreHealth, [store = p->key_store.get()] { return store->Ping(); });
+  }
+  if (p->ledger) p->dependencies->Add(kSpendStoreHealth, [ledger = p->ledger.get()] { return ledger->Ping(); });
+  p->dependencies->Start();
   p->host->SetServing(true);
   log::Info("llmgw serving", {{"target", TargetName(target)},
                               {"grpc", listen.substr(0, listen.rfind(':') + 1) +

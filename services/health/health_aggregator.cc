@@ -120,7 +120,7 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
   round->done = std::move(done);
   for (const auto& t : targets) {
     auto* c = round->result.add_components();
-    c->set_name("service/" + t.service);
+    c->set_name(t.component.empty() ? "service/" + t.service : t.component);
   }
   if (round->pending == 0) {
     round->result.set_status(v1::SYSTEM_STATUS_SERVING);

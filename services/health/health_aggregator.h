@@ -28,6 +28,9 @@ struct ServiceTarget {
   // Requests cannot be served without it: its failure makes the system NOT_SERVING rather
   // than DEGRADED.
   bool critical = true;
+  // The component's name; empty: "service/<service>". Dependencies reported by the service
+  // that owns them use "dependency/<what>".
+  std::string component;
 };
 
 class HealthAggregator {

@@ -94,6 +94,18 @@ out=$(api POST /key/block "$MASTER" "{\"key\":\"$CANARY\"}")
 expect_eq "PostgreSQL down: /key/block -> 503" "$(status_of "$out")" 503
 expect_eq "... and the key was not blocked" "$(status_of "$(chat "$CANARY")")" 200
 expect_eq "PostgreSQL down: /key/info (memory) still answers" "$(status_of "$(api GET "/key/info?key=$CANARY" "$MASTER")")" 200
+# The aggregator sees the store go, through keymgr and spend: degraded, still ready.
+CTL=$BUILD/bin/llmgwctl
+if wait_for 5 bash -c "\"$CTL\" --addr 127.0.0.1:$HEALTH_PORT health | grep -q 'dependency/keymgr-store  *NOT_SERVING'"; then
+  pass "PostgreSQL down: llmgwctl health shows dependency/keymgr-store NOT_SERVING"
+else
+  fail "PostgreSQL down: the aggregator did not report the store: $("$CTL" --addr 127.0.0.1:$HEALTH_PORT health 2>&1)"
+fi
+out=$("$CTL" --addr "127.0.0.1:$HEALTH_PORT" health); rc=$?
+expect_contains "... the system DEGRADED" "$out" "system: DEGRADED"
+expect_contains "... spend's store too" "$out" "dependency/spend-store"
+out=$(curl -s -w '\n%{http_code}' "$BASE/health/readiness")
+expect_eq "... and /health/readiness still 200 (keys are served from memory)" "${out##*$'\n'}" 200
 
 # It comes back: writes work again, no restart of any llmgw process.
 start_pg_again
@@ -102,6 +114,8 @@ out=$(api POST /key/generate "$MASTER" '{"key_alias":"after-outage"}')
 expect_eq "PostgreSQL back: /key/generate -> 200 (first try)" "$(status_of "$out")" 200
 NEW_KEY=$(echo "$out" | head -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 expect_eq "... and the new key works" "$(status_of "$(chat "$NEW_KEY")")" 200
+wait_for 5 bash -c "\"$BUILD/bin/llmgwctl\" --addr 127.0.0.1:$HEALTH_PORT health | grep -q 'system: SERVING'" \
+  && pass "PostgreSQL back: the aggregator reports SERVING again" || fail "the aggregator still reports the store down"
 for t in keymgr gateway; do
   if kill -0 "${PIDS[$t]}" 2>/dev/null; then pass "$t never restarted"; else fail "$t died"; fi
 done

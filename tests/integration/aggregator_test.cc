@@ -83,6 +83,11 @@ TEST_F(AggregatorTest, DeploymentsAreComponentsAndACooledDeploymentDegradesTheSy
   ASSERT_NE(Find(h, "deployment/chat/only"), nullptr);
   ASSERT_NE(Find(h, "deployment/pair/pair-a"), nullptr);
   EXPECT_NE(Find(h, "service/llmgw.router.v1.Router"), nullptr);
+  // The stores, reported by the services that own them.
+  ASSERT_NE(Find(h, "dependency/keymgr-store"), nullptr) << h.DebugString();
+  EXPECT_EQ(Find(h, "dependency/keymgr-store")->status(), hv1::SYSTEM_STATUS_SERVING);
+  ASSERT_NE(Find(h, "dependency/spend-store"), nullptr);
+  EXPECT_EQ(Find(h, "dependency/spend-store")->status(), hv1::SYSTEM_STATUS_SERVING);
 
   Cool("pair-a");
   h = System();

@@ -96,6 +96,10 @@ void ServerHost::SetServing(bool serving) {
   for (const auto& name : health_names_) health->SetServingStatus(name, serving);
 }
 
+void ServerHost::SetHealth(const std::string& name, bool serving) {
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(name, serving);
+}
+
 int64_t ServerHost::inflight() const { return metrics_->inflight.load(); }
 
 bool ServerHost::WaitIdle(std::chrono::steady_clock::time_point deadline) const {

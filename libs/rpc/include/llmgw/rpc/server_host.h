@@ -48,6 +48,9 @@ class ServerHost {
 
   // Health of every registered name and "".
   void SetServing(bool serving);
+  // The status of one more grpc.health.v1 name, outside `health_names` (a dependency such as
+  // "llmgw.keymgr.v1.KeyManager.store"); SetServing leaves it alone.
+  void SetHealth(const std::string& name, bool serving);
   // RPCs in progress, health checks and reflection excluded.
   int64_t inflight() const;
   // Waits until no RPC is in flight or `deadline` passes; true when drained.
