@@ -184,12 +184,21 @@ const char* TargetName(Target t) {
 
 Suite::Suite(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
+// What calls into the server on its own (the aggregator's checks, the store pings) stops
+// before the server shuts down: a call on an in-process channel to a server that is going
+// away must never start.
+void StopCallers(Suite::Parts& p) {
+  if (p.aggregator) p.aggregator->Stop();
+  p.dependencies.reset();
+}
+
 Suite::~Suite() {
   if (parts_->http) parts_->http->Stop();
   if (parts_->gateway) {
     parts_->gateway->DrainSettles(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     parts_->gateway->Stop();
   }
+  StopCallers(*parts_);
   if (parts_->host) parts_->host->Shutdown(std::chrono::system_clock::now());
   // Admin work still queued runs to its end while the services it calls into exist.
   parts_->admin_pool.reset();
@@ -386,6 +395,7 @@ bool Suite::Drain(std::chrono::milliseconds grace) {
   clean = p.host->WaitIdle(deadline) && clean;
   if (p.ledger_writer) p.ledger_writer->Flush();  // every row committed or spooled
   if (p.gateway) p.gateway->Stop();
+  StopCallers(p);
   // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
   p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   if (p.http) p.http->Stop();

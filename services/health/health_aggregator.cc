@@ -101,7 +101,21 @@ void HealthAggregator::SetRouter(std::shared_ptr<grpc::Channel> channel, std::st
   master_key_ = std::move(master_key);
 }
 
+void HealthAggregator::Stop() {
+  std::lock_guard calls(calls_mu_);  // waits for a Check that is starting its calls
+  stopped_ = true;
+}
+
 void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
+  // Held while the calls are created: after Stop no call starts (an in-process channel to a
+  // server that is shutting down must not get new calls).
+  std::lock_guard calls(calls_mu_);
+  if (stopped_) {
+    v1::SystemHealth h;
+    h.set_status(v1::SYSTEM_STATUS_NOT_SERVING);
+    h.add_reasons("the health aggregator is shutting down");
+    return done(std::move(h));
+  }
   std::shared_ptr<const std::vector<ServiceTarget>> targets_ptr;
   {
     std::lock_guard lock(mu_);

@@ -42,8 +42,11 @@ class HealthAggregator {
   // Adds the router's deployments as components (its operator RPC takes the master key).
   void SetRouter(std::shared_ptr<grpc::Channel> channel, std::string master_key);
 
-  // Checks every target concurrently; `done` runs once with the verdict.
+  // Checks every target concurrently; `done` runs once with the verdict (NOT_SERVING
+  // without any call after Stop).
   void Check(std::function<void(v1::SystemHealth)> done);
+  // Before the server shuts down: no check starts a call after it returns.
+  void Stop();
 
  private:
   std::mutex mu_;
@@ -51,6 +54,8 @@ class HealthAggregator {
   std::shared_ptr<router::v1::Router::Stub> router_;
   std::string master_key_;
   std::chrono::milliseconds timeout_;
+  std::mutex calls_mu_;
+  bool stopped_ = false;  // under calls_mu_
 };
 
 class HealthAggregatorGrpc final : public v1::HealthAggregator::CallbackService {

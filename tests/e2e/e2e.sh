@@ -288,6 +288,10 @@ fi
 (cd "$NODE_DIR" && exec node grpc_health.mjs watch "127.0.0.1:$GRPC_PORT" llmgw.router.v1.Router) >"$WORK/watch.txt" 2>&1 &
 WATCH_PID=$!; E2E_PIDS+=("$WATCH_PID")
 wait_for 5 grep -q SERVING "$WORK/watch.txt"
+# And a WatchSystemHealth stream on the aggregator: shutdown must end it cleanly.
+(cd "$NODE_DIR" && exec node grpc_health.mjs system-watch "127.0.0.1:$GRPC_PORT") >"$WORK/syswatch.txt" 2>&1 &
+SYSWATCH_PID=$!; E2E_PIDS+=("$SYSWATCH_PID")
+wait_for 5 grep -q SYSTEM_STATUS "$WORK/syswatch.txt"
 # A stream in flight when SIGTERM arrives still finishes.
 curl -s -N "http://127.0.0.1:$HTTP_PORT/v1/chat/completions" -H "Authorization: Bearer $KEY" \
   -d '{"model":"slow-gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}' >"$WORK/inflight.txt" &
@@ -300,6 +304,9 @@ expect_eq "all: exit code after SIGTERM" "$rc" 0
 wait "$CURL_PID" || true
 expect_contains "all: the stream in flight at SIGTERM finished" "$(cat "$WORK/inflight.txt")" "data: [DONE]"
 wait_for 5 grep -q NOT_SERVING "$WORK/watch.txt" || true
+wait_for 5 grep -q END "$WORK/syswatch.txt" || true
+expect_contains "all: an open WatchSystemHealth stream saw NOT_SERVING during the drain" "$(cat "$WORK/syswatch.txt")" "SYSTEM_STATUS_NOT_SERVING"
+expect_contains "all: ... and ended when the server went away" "$(cat "$WORK/syswatch.txt")" "END"
 not_serving_ms=$(awk '$2=="NOT_SERVING"{print $1; exit}' "$WORK/watch.txt")
 if [[ -n "$not_serving_ms" ]] && ((not_serving_ms - term_ms < 1000)); then
   pass "all: Watch saw NOT_SERVING $((not_serving_ms - term_ms)) ms after SIGTERM"

@@ -3,6 +3,7 @@
 //   node grpc_health.mjs watch HOST:PORT SERVICE        prints each status as it arrives
 //   node grpc_health.mjs system HOST:PORT               the HealthAggregator's GetSystemHealth
 //                                                        (exit 0 SERVING/DEGRADED, 4 NOT_SERVING)
+//   node grpc_health.mjs system-watch HOST:PORT         WatchSystemHealth: prints each verdict
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
@@ -32,12 +33,17 @@ if (mode === 'check') {
   call.on('data', (resp) => console.log(`${Date.now()} ${resp.status}`));
   call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
   call.on('end', () => { console.log(`${Date.now()} END`); process.exit(0); });
-} else if (mode === 'system') {
+} else if (mode === 'system' || mode === 'system-watch') {
   const aggDef = protoLoader.loadSync(path.join(here, '../../proto/llmgw/health/v1/health_aggregator.proto'),
     { enums: String, includeDirs: ['/usr/include'] });
   const Aggregator = grpc.loadPackageDefinition(aggDef).llmgw.health.v1.HealthAggregator;
   const agg = new Aggregator(addr, grpc.credentials.createInsecure());
-  agg.getSystemHealth({}, { deadline: deadline() }, (err, resp) => {
+  if (mode === 'system-watch') {
+    const call = agg.watchSystemHealth({});
+    call.on('data', (h) => console.log(`${Date.now()} ${h.status} ${(h.reasons || []).join('; ')}`));
+    call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
+    call.on('end', () => { console.log(`${Date.now()} END`); process.exit(0); });
+  } else agg.getSystemHealth({}, { deadline: deadline() }, (err, resp) => {
     if (err) { console.log(`error ${err.code} ${err.details}`); process.exit(3); }
     console.log(resp.status);
     for (const c of resp.components) console.log(`  ${c.name} ${c.status} ${c.reason}`);
