@@ -41,13 +41,11 @@ bool ParseDay(const std::string& day, google::protobuf::Timestamp* out) {
   return day.size() == 10 && TimeUtil::FromString(day + "T00:00:00Z", out);
 }
 
-template <typename Stub>
-std::unique_ptr<Stub> StubFor(const Options& o, std::ostream& err,
-                              std::unique_ptr<Stub> (*make)(const std::shared_ptr<grpc::ChannelInterface>&,
-                                                            const grpc::StubOptions&)) {
+// A connected stub of `Service`, or null after printing why.
+template <typename Service>
+std::unique_ptr<typename Service::Stub> StubFor(const Options& o, std::ostream& err) {
   auto channel = Connect(o, err);
-  if (!channel) return nullptr;
-  return make(channel, grpc::StubOptions());
+  return channel ? Service::NewStub(channel) : nullptr;
 }
 
 // One admin call as the master key: its failure as an exit code, its answer as JSON with
@@ -72,7 +70,7 @@ int Call(const Options& o, const char* what, Stub& stub,
 int ListKeys(const Options& o, const std::string& user_id, const std::string& team_id, int page,
              std::ostream& out, std::ostream& err) {
   if (int rc = NeedMasterKey(o, err); rc != kOk) return rc;
-  auto stub = StubFor<kv1::KeyManager::Stub>(o, err, &kv1::KeyManager::NewStub);
+  auto stub = StubFor<kv1::KeyManager>(o, err);
   if (!stub) return kCannotConnect;
   kv1::ListKeysRequest req;
   req.set_user_id(user_id);
@@ -92,7 +90,7 @@ int ListKeys(const Options& o, const std::string& user_id, const std::string& te
 
 int GenerateKey(const Options& o, const NewKey& k, std::ostream& out, std::ostream& err) {
   if (int rc = NeedMasterKey(o, err); rc != kOk) return rc;
-  auto stub = StubFor<kv1::KeyManager::Stub>(o, err, &kv1::KeyManager::NewStub);
+  auto stub = StubFor<kv1::KeyManager>(o, err);
   if (!stub) return kCannotConnect;
   kv1::GenerateKeyRequest req;
   auto* key = req.mutable_key();
@@ -113,7 +111,7 @@ int GenerateKey(const Options& o, const NewKey& k, std::ostream& out, std::ostre
 
 int BlockKey(const Options& o, const std::string& key, bool block, std::ostream& out, std::ostream& err) {
   if (int rc = NeedMasterKey(o, err); rc != kOk) return rc;
-  auto stub = StubFor<kv1::KeyManager::Stub>(o, err, &kv1::KeyManager::NewStub);
+  auto stub = StubFor<kv1::KeyManager>(o, err);
   if (!stub) return kCannotConnect;
   kv1::KeyRef req;
   req.set_key(key);
@@ -140,7 +138,7 @@ int SpendReport(const Options& o, const std::string& group_by, const std::string
     err << "llmgwctl: --start / --end: dates as YYYY-MM-DD\n";
     return kUsage;
   }
-  auto stub = StubFor<sv1::SpendService::Stub>(o, err, &sv1::SpendService::NewStub);
+  auto stub = StubFor<sv1::SpendService>(o, err);
   if (!stub) return kCannotConnect;
   return Call(o, "SpendService/SpendReport", *stub, &sv1::SpendService::Stub::SpendReport, req, out, err,
               [&](const sv1::SpendReportResponse& resp) {

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <ostream>
 #include <thread>
@@ -41,6 +42,11 @@ struct Traffic {
   std::condition_variable idle;
   std::vector<DrillSample> samples;
   int in_flight = 0;
+  // Set when the failure is injected: an answer from `failed_id` ending after `fail_end_ms`
+  // means it took traffic again.
+  std::string failed_id;
+  double fail_end_ms = std::numeric_limits<double>::infinity();
+  bool recovered = false;
 };
 
 void Send(http::Client& client, const DrillOptions& d, const std::string& group, const std::string& key,
@@ -72,6 +78,10 @@ void Send(http::Client& client, const DrillOptions& d, const std::string& group,
                       if (!s.ok()) sample->status = 0;
                       sample->latency_ms = MsSince(start, Clock::now());
                       std::lock_guard lock(traffic->mu);
+                      if (sample->status == 200 && sample->deployment_id == traffic->failed_id &&
+                          sample->start_ms + sample->latency_ms >= traffic->fail_end_ms) {
+                        traffic->recovered = true;
+                      }
                       traffic->samples.push_back(*sample);
                       if (--traffic->in_flight == 0) traffic->idle.notify_all();
                     }});
@@ -142,6 +152,11 @@ int Drill(const Options& o, const DrillOptions& d, std::ostream& out, std::ostre
       }
       fail_at = MsSince(t0, Clock::now());
       fail_end = *fail_at + static_cast<double>(d.fail_for.count());
+      {
+        std::lock_guard lock(traffic->mu);
+        traffic->failed_id = d.deployment;
+        traffic->fail_end_ms = *fail_end;
+      }
       phase = "failing";
       err << absl::StrFormat("[%5.1fs] %s forced to fail for %s\n", *fail_at / 1000, d.deployment,
                              FormatDuration(d.fail_for));
@@ -150,12 +165,9 @@ int Drill(const Options& o, const DrillOptions& d, std::ostream& out, std::ostre
     if (fail_end && t >= *fail_end && !recovered_at) phase = "recovering";
     if (fail_end && !recovered_at) {
       std::lock_guard lock(traffic->mu);
-      for (const auto& s : traffic->samples) {
-        if (s.status == 200 && s.deployment_id == d.deployment && s.start_ms + s.latency_ms >= *fail_end) {
-          recovered_at = t;
-          phase = "recovered";
-          break;
-        }
+      if (traffic->recovered) {
+        recovered_at = t;
+        phase = "recovered";
       }
     }
     // Stop a second after recovery (some traffic on the recovered deployment), or give up.

@@ -1,6 +1,7 @@
 #include "services/router/health_checker.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -74,6 +75,7 @@ struct HealthChecker::State : std::enable_shared_from_this<State> {
   TimerThread* timers;
   const Clock* clock;
   std::vector<Slot> slots;  // by model_list index; never resized after construction
+  std::map<std::string, size_t> by_id;
 
   // Held for a whole round; Stop takes it, so no round touches the router after Stop.
   std::mutex round_mu;
@@ -190,6 +192,7 @@ HealthChecker::HealthChecker(const Env& env) : state_(std::make_shared<State>())
     slot.deployment = &d;
     slot.target = ProbeTarget(d);
     slot.kind = ProbeKindFor(d, env.prices.ForDeployment(d.id).reasons_by_default);
+    state_->by_id[d.id] = i;
   }
 }
 
@@ -221,11 +224,10 @@ void HealthChecker::RunRound() {
 }
 
 std::optional<HealthCheckResult> HealthChecker::Last(const std::string& id) const {
+  auto it = state_->by_id.find(id);  // immutable after construction
+  if (it == state_->by_id.end()) return std::nullopt;
   std::lock_guard lock(state_->mu);
-  for (const auto& slot : state_->slots) {
-    if (slot.deployment->id == id) return slot.last;
-  }
-  return std::nullopt;
+  return state_->slots[it->second].last;
 }
 
 }  // namespace llmgw::router

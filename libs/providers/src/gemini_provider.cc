@@ -15,6 +15,10 @@ std::string ModelUrl(const config::Deployment& d) {
   return base + "/models/" + d.params.upstream_model;
 }
 
+void AddAuth(const config::Deployment& d, http::ClientRequest& req) {
+  if (!d.params.api_key.empty()) req.headers.emplace_back("x-goog-api-key", d.params.api_key);
+}
+
 std::string Url(const config::Deployment& d, const char* method) {
   return ModelUrl(d) + ":" + method;
 }
@@ -23,7 +27,7 @@ std::string Url(const config::Deployment& d, const char* method) {
 http::ClientRequest BuildModelCheck(const config::Deployment& d, const CallOptions& options) {
   http::ClientRequest req;
   req.url = ModelUrl(d);
-  if (!d.params.api_key.empty()) req.headers.emplace_back("x-goog-api-key", d.params.api_key);
+  AddAuth(d, req);
   internal::AddCommonHeaders(d, options, req.headers);
   return req;
 }
@@ -36,7 +40,7 @@ absl::StatusOr<http::ClientRequest> BuildRequest(const config::Deployment& d,
   http::ClientRequest req;
   req.url = stream ? Url(d, "streamGenerateContent") + "?alt=sse" : Url(d, "generateContent");
   req.headers.emplace_back("Content-Type", "application/json");
-  if (!d.params.api_key.empty()) req.headers.emplace_back("x-goog-api-key", d.params.api_key);
+  AddAuth(d, req);
   internal::AddCommonHeaders(d, options, req.headers);
   req.body = std::move(*body);
   return req;
