@@ -14,8 +14,25 @@ e2e_cleanup() {
   done
 }
 
+# free_port: a port nothing listens on, never one handed out before to this or another e2e
+# script running at the same time (ctest runs them in parallel, and the kernel may offer a
+# just-closed port twice: two services on one port fail to start). The ports handed out are
+# kept in one file shared by the scripts, under flock (free_port runs in $(...) subshells).
+E2E_PORTS_FILE=/tmp/llmgw-e2e-ports-$(id -u)
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local p
+  exec 9>>"$E2E_PORTS_FILE"
+  flock 9
+  # Old entries only make a pick retry; keep the file short.
+  if (( $(wc -l <"$E2E_PORTS_FILE") > 4000 )); then : >"$E2E_PORTS_FILE"; fi
+  while :; do
+    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    grep -qx "$p" "$E2E_PORTS_FILE" || break
+  done
+  echo "$p" >&9
+  flock -u 9
+  exec 9>&-
+  echo "$p"
 }
 
 # wait_for SECONDS CMD...: runs CMD until it succeeds or the deadline passes.
