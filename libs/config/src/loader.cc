@@ -75,6 +75,7 @@ void ApplyDefaults(const YAML::Node& root, Context& ctx, Config& config) {
         d.params.stream_timeout.value_or(config.router_settings.stream_timeout.value_or(d.timeout));
   }
   internal::ResolveRouterSettings(ctx, config);
+  if (config.llmgw.gateway_endpoint.empty()) config.llmgw.gateway_endpoint = config.llmgw.grpc_listen;
   if (config.model_list.empty() && ctx.errors().empty()) {
     ctx.Warn("model_list", "no deployments: every inference request will get 404");
   }

@@ -306,8 +306,25 @@ sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd:
   EXPECT_EQ(l.keymgr.endpoint, "127.0.0.1:7001");
   EXPECT_EQ(l.spend.listen, "127.0.0.1:50054");
   EXPECT_EQ(loaded.config->sla.min_availability_pct, 99.9);
+  EXPECT_EQ(loaded.config->sla.window_length, std::chrono::hours(24 * 30));  // the default
+  EXPECT_EQ(l.gateway_endpoint, "0.0.0.0:6000");  // grpc_listen unless set
   EXPECT_THAT(Load("llmgw: {grpc_listen: nonsense}"),
               StatusIs(absl::StatusCode::kInvalidArgument, "llmgw.grpc_listen: expected host:port"));
+}
+
+TEST(LoaderTest, SlaWindowAndGatewayEndpoint) {
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto loaded, Load(R"(
+llmgw: {services: {gateway: {endpoint: gw.svc:50051}}}
+sla: {window: 90m}
+)"));
+  EXPECT_EQ(loaded.config->sla.window, "90m");
+  EXPECT_EQ(loaded.config->sla.window_length, std::chrono::minutes(90));
+  EXPECT_EQ(loaded.config->llmgw.gateway_endpoint, "gw.svc:50051");
+  EXPECT_THAT(Load("sla: {window: 30x}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "sla.window: expected a duration"));
+  EXPECT_THAT(Load("llmgw: {services: {gateway: {listen: 0.0.0.0:1}}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "llmgw.services.gateway.listen: the gateway listens on llmgw.grpc_listen"));
 }
 
 TEST(LoaderTest, CacheParams) {

@@ -236,6 +236,17 @@ std::optional<std::string> ReadDurationText(const YAML::Node& n, const std::stri
   return s;
 }
 
+std::chrono::seconds DurationTextSeconds(const std::string& text) {
+  int64_t count = 0;
+  if (text.size() < 2 || !absl::SimpleAtoi(text.substr(0, text.size() - 1), &count)) return {};
+  switch (text.back()) {
+    case 'm': return std::chrono::minutes(count);
+    case 'h': return std::chrono::hours(count);
+    case 'd': return std::chrono::hours(24 * count);
+    default: return std::chrono::seconds(count);
+  }
+}
+
 std::optional<std::string> DidYouMean(const std::string& word,
                                       const std::vector<std::string>& candidates) {
   std::optional<std::string> best;

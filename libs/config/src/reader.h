@@ -63,6 +63,8 @@ std::optional<std::string> ReadHostPort(const YAML::Node& n, const std::string& 
 // A duration such as 30s, 15m, 12h, 30d.
 std::optional<std::string> ReadDurationText(const YAML::Node& n, const std::string& path,
                                             Context& ctx);
+// The length of a text ReadDurationText accepted.
+std::chrono::seconds DurationTextSeconds(const std::string& text);
 
 // A fallbacks list: [{group: [fallback, ...]}, ...].
 std::optional<std::vector<FallbackRule>> ReadFallbackRules(const YAML::Node& n,

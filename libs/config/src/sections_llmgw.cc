@@ -81,6 +81,17 @@ const Field<L> kServices[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
        ParseAddress(v, p, c, o.health);
      }},
+    {"gateway", "mapping", "endpoint: llmgw.grpc_listen", "endpoint only",
+     "How the health aggregator reaches the gateway's gRPC port for SLO counts in split mode; the gateway listens on llmgw.grpc_listen.",
+     [](const YAML::Node& v, const std::string& p, Context& c, L& o) {
+       ServiceAddress parsed;
+       ParseMapping<ServiceAddress>(v, p, kAddress, c, parsed);
+       if (!parsed.listen.empty()) {
+         c.Error(v["listen"], p + ".listen", "the gateway listens on llmgw.grpc_listen; set only endpoint here");
+         return;
+       }
+       o.gateway_endpoint = parsed.endpoint;
+     }},
 };
 
 const Field<L> kLlmgw[] = {
@@ -158,7 +169,7 @@ const Field<Sla> kSla[] = {
        if (auto x = ReadNumber(v, p, c, 0, false)) o.max_p95_overhead_ms = *x;
      }},
     {"min_availability_pct", "percent", "none", "> 0, <= 100",
-     "Target: share of requests answered without a gateway-caused error.",
+     "Target: share of inference requests answered without a server error (5xx, or a stream failing mid-way); 4xx answers do not count.",
      [](const YAML::Node& v, const std::string& p, Context& c, Sla& o) {
        if (auto x = ReadNumber(v, p, c, 0, false, 100)) o.min_availability_pct = *x;
      }},
@@ -168,7 +179,10 @@ const Field<Sla> kSla[] = {
      }},
     {"window", "duration", "30d", "> 0 (s, m, h or d)", "The window the targets are measured over.",
      [](const YAML::Node& v, const std::string& p, Context& c, Sla& o) {
-       if (auto s = ReadDurationText(v, p, c)) o.window = *s;
+       if (auto s = ReadDurationText(v, p, c)) {
+         o.window = *s;
+         o.window_length = DurationTextSeconds(*s);
+       }
      }},
 };
 

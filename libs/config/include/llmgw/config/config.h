@@ -190,6 +190,9 @@ struct LlmgwSettings {
   ServiceAddress router{"127.0.0.1:50053", "127.0.0.1:50053"};
   ServiceAddress spend{"127.0.0.1:50054", "127.0.0.1:50054"};
   ServiceAddress health{"127.0.0.1:50055", "127.0.0.1:50055"};
+  // How the health aggregator reaches the gateway's gRPC port (SLO counts) in split mode;
+  // the gateway listens on grpc_listen. Empty in the file: grpc_listen.
+  std::string gateway_endpoint;
   Millis rpc_timeout{5'000};
   Millis request_timeout{600'000};
   Millis max_stream_duration{3'600'000};
@@ -205,6 +208,7 @@ struct Sla {
   std::optional<double> min_availability_pct;
   std::optional<double> max_cost_per_call_usd;
   std::string window = "30d";
+  std::chrono::seconds window_length{30 * 24 * 3600};  // `window` parsed
 };
 
 struct Config {
