@@ -22,6 +22,7 @@
 #include "llmgw/telemetry/log.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/inference_grpc.h"
+#include "services/gateway/slo_source.h"
 #include "services/gateway/rest_api.h"
 #include "services/health/health_aggregator.h"
 #include "services/keymgr/key_manager_grpc.h"
@@ -71,6 +72,7 @@ struct Suite::Parts {
   // gateway
   std::unique_ptr<gateway::Gateway> gateway;
   std::unique_ptr<gateway::InferenceGrpc> inference_grpc;
+  std::unique_ptr<gateway::SloSourceGrpc> slo_source;
   std::unique_ptr<gateway::RestApi> rest;
   std::unique_ptr<http::Server> http;
   // Last: destroyed first, before the services it calls into.
@@ -303,6 +305,9 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->inference_grpc = std::make_unique<gateway::InferenceGrpc>(*p->gateway);
     services.push_back(p->inference_grpc.get());
     names.push_back(gateway::kInferenceServiceName);
+    p->slo_source = std::make_unique<gateway::SloSourceGrpc>(p->gateway->slo());
+    services.push_back(p->slo_source.get());
+    names.push_back(gateway::kSloSourceServiceName);
   }
 
   std::string listen = l.grpc_listen;
@@ -340,6 +345,13 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     }
     p->aggregator->SetTargets(std::move(targets));
     p->aggregator->SetRouter(channel_to(l.router), config->general_settings.master_key);
+    std::vector<health::HealthAggregator::SloSource> gateways;
+    if (target == Target::kAll) {
+      gateways.push_back({"in-process", p->host->InProcessChannel()});
+    } else {
+      gateways.push_back({l.gateway_endpoint, rpc::NewNetworkChannel(l.gateway_endpoint, p->client_metrics)});
+    }
+    p->aggregator->SetSlo(config->sla, std::move(gateways));
   }
   if (p->gateway) {
     p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));

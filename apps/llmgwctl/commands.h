@@ -22,6 +22,10 @@ struct Options {
 // 2 cannot connect, 3 the RPC failed, 4 not serving.
 int Health(const Options& o, const std::string& service, std::ostream& out, std::ostream& err);
 
+// The `sla:` objectives from the HealthAggregator at `addr`: 0 all met, 4 one is not, 3 a
+// gateway did not answer (its requests are missing), 2 cannot connect.
+int Slo(const Options& o, std::ostream& out, std::ostream& err);
+
 // The router's deployments (one group's when `model_group` is set).
 int Deployments(const Options& o, const std::string& model_group, std::ostream& out, std::ostream& err);
 

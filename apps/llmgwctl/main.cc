@@ -1,5 +1,6 @@
 // llmgwctl: the operator's CLI, talking gRPC to the suite.
 //   llmgwctl health [--service NAME]          system health (exit 0 serving, 2, 3, 4)
+//   llmgwctl slo                              the sla: objectives (exit 0 met, 4 not met)
 //   llmgwctl deployments [--model-group G]    the router's deployments
 //   llmgwctl cooldown set ID --duration 60s [--reason R] | cooldown clear ID
 //   llmgwctl force-fail ID --duration 30s     for drills (0 ends it)
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   std::string service, group, id, duration, reason;
   auto* health = app.add_subcommand("health", "system health from the HealthAggregator");
   health->add_option("--service", service, "check one service's grpc.health.v1 instead ('-' for the server)");
+  auto* slo = app.add_subcommand("slo", "the sla: objectives: current value, target, error budget left, burn rate");
   auto* deployments = app.add_subcommand("deployments", "the router's deployments and their state");
   deployments->add_option("--model-group", group, "only this model group");
   auto* cooldown = app.add_subcommand("cooldown", "take a deployment out of rotation or put it back");
@@ -121,6 +123,7 @@ int main(int argc, char** argv) {
     }
   }
   if (health->parsed()) return Health(o, service, std::cout, std::cerr);
+  if (slo->parsed()) return Slo(o, std::cout, std::cerr);
   if (deployments->parsed()) return Deployments(o, group, std::cout, std::cerr);
   if (set->parsed()) return SetCooldown(o, id, *d, reason, std::cout, std::cerr);
   if (clear->parsed()) return ClearCooldown(o, id, std::cout, std::cerr);

@@ -40,7 +40,8 @@ std::string FormatDuration(std::chrono::milliseconds d) {
   if (ms < 60'000) return absl::StrFormat("%.1fs", ms / 1000.0);
   int64_t s = ms / 1000;
   if (s < 3600) return absl::StrCat(s / 60, "m", s % 60, "s");
-  return absl::StrCat(s / 3600, "h", (s % 3600) / 60, "m");
+  if (s < 2 * 86400) return absl::StrCat(s / 3600, "h", (s % 3600) / 60, "m");
+  return absl::StrCat(s / 86400, "d", (s % 86400) / 3600, "h");
 }
 
 std::string Table::Render() const {

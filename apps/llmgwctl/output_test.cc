@@ -27,6 +27,7 @@ TEST(OutputTest, FormatsDurationsShortly) {
   EXPECT_EQ(FormatDuration(milliseconds(12'340)), "12.3s");
   EXPECT_EQ(FormatDuration(milliseconds(95'000)), "1m35s");
   EXPECT_EQ(FormatDuration(milliseconds(7'260'000)), "2h1m");
+  EXPECT_EQ(FormatDuration(std::chrono::hours(24 * 30)), "30d0h");
 }
 
 TEST(OutputTest, TableAlignsColumns) {

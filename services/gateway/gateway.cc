@@ -44,6 +44,7 @@ void RateLease::Finish(int64_t tokens) {
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config)
     : config_(std::move(config)),
+      slo_(config_->sla.window_length, config_->sla.max_p95_overhead_ms),
       authenticator_({.watched_ttl = config_->general_settings.user_api_key_cache_ttl,
                       .unwatched_ttl = config_->llmgw.auth_cache_ttl,
                       .rpc_timeout = config_->llmgw.rpc_timeout}),

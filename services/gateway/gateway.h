@@ -16,6 +16,7 @@
 #include "llmgw/health/v1/health_aggregator.grpc.pb.h"
 #include "llmgw/keymgr/v1/keymgr.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
+#include "llmgw/slo/recorder.h"
 #include "services/gateway/authenticator.h"
 #include "services/gateway/billing.h"
 #include "services/gateway/router_stream.h"
@@ -135,9 +136,12 @@ class Gateway {
                   std::function<void(absl::StatusOr<std::vector<common::v1::Model>>)> done);
 
   const config::Config& config() const { return *config_; }
+  // What this gateway measured for `sla:` (REST and gRPC inference requests).
+  slo::Recorder& slo() { return slo_; }
 
  private:
   std::shared_ptr<const config::Config> config_;
+  slo::Recorder slo_;
   Authenticator authenticator_;
   std::shared_ptr<keymgr::v1::KeyManager::Stub> keymgr_;
   std::unique_ptr<router::v1::Router::Stub> router_;

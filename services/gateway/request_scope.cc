@@ -35,8 +35,15 @@ std::string AzureDeploymentModel(const std::string& path, std::string_view opera
   return std::string(p.substr(kPrefix.size(), p.size() - kPrefix.size() - operation.size()));
 }
 
-void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
+Timing MeasureTiming(Clock::time_point start, const router::v1::DispatchInfo& info) {
   using google::protobuf::util::TimeUtil;
+  double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const auto& upstream = info.has_time_to_first_chunk() ? info.time_to_first_chunk() : info.upstream_latency();
+  double upstream_ms = static_cast<double>(TimeUtil::DurationToMicroseconds(upstream)) / 1000.0;
+  return {.total_ms = total_ms, .overhead_ms = std::max(0.0, total_ms - upstream_ms)};
+}
+
+void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   auto& h = extra_headers;
   h.emplace_back("x-litellm-model-id", info.deployment_id());
   h.emplace_back("x-litellm-model-group", info.model_group());
@@ -44,15 +51,24 @@ void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   h.emplace_back("x-litellm-attempted-retries", std::to_string(info.retries()));
   h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(info.fallbacks()));
   if (info.cache_hit()) h.emplace_back("x-litellm-cache-key", info.cache_key());
-  // So far: the whole call for a response, the time to the first chunk for a stream.
-  double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  const auto& upstream = info.has_time_to_first_chunk() ? info.time_to_first_chunk() : info.upstream_latency();
-  double upstream_ms = static_cast<double>(TimeUtil::DurationToMicroseconds(upstream)) / 1000.0;
+  Timing t = MeasureTiming(start, info);
+  overhead_micros = t.OverheadMicros();
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", total_ms);
+  std::snprintf(buf, sizeof(buf), "%.3f", t.total_ms);
   h.emplace_back("x-litellm-response-duration-ms", buf);
-  std::snprintf(buf, sizeof(buf), "%.3f", std::max(0.0, total_ms - upstream_ms));
+  std::snprintf(buf, sizeof(buf), "%.3f", t.overhead_ms);
   h.emplace_back("x-litellm-overhead-duration-ms", buf);
+}
+
+void RequestScope::AddCost(http::Response& r, int64_t micros) {
+  r.headers.emplace_back("x-litellm-response-cost", UsdText(micros));
+  cost_micros = micros;
+}
+
+slo::Sample RequestScope::SloSample(int status) const {
+  auto outcome = slo::Sample::OutcomeOf(status, failed_midstream);
+  if (outcome != slo::Sample::Outcome::kSucceeded) return {.outcome = outcome};
+  return {.outcome = outcome, .overhead_micros = overhead_micros, .cost_micros = cost_micros};
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include "llmgw/http/server.h"
 #include "llmgw/router/v1/router.pb.h"
 #include "llmgw/rpc/call_context.h"
+#include "llmgw/slo/recorder.h"
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/trace_context.h"
@@ -44,6 +45,15 @@ struct RestApi::Metrics {
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Counter>& tokens;
 };
+
+// So far: the whole call for a response, the time to the first chunk for a stream; the
+// overhead is what the provider's time leaves of it.
+struct Timing {
+  double total_ms = 0;
+  double overhead_ms = 0;
+  int64_t OverheadMicros() const { return static_cast<int64_t>(overhead_ms * 1000); }
+};
+Timing MeasureTiming(Clock::time_point start, const router::v1::DispatchInfo& info);
 
 // Per request: ids, timing, and the access-log line written when it ends.
 struct RequestScope {
@@ -76,10 +86,18 @@ struct RequestScope {
     return h;
   }
 
-  // LiteLLM's x-litellm-* headers describing how the router served the request.
+  // LiteLLM's x-litellm-* headers describing how the router served the request; notes
+  // its overhead for the SLO.
   void AddDispatchHeaders(const router::v1::DispatchInfo& info);
 
+  // Inference routes: the request counts for the SLO when it ends (Done).
+  slo::Recorder* slo = nullptr;
+  std::optional<int64_t> overhead_micros;
+  std::optional<int64_t> cost_micros;
+  bool failed_midstream = false;  // answered 200, then the stream failed
+
   void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
+    if (slo) slo->Record(SloSample(status));
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
     metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
@@ -91,6 +109,11 @@ struct RequestScope {
                           {"model", model},
                           {"deployment", deployment}});
   }
+
+  // x-litellm-response-cost on `r`; the cost counts for the SLO.
+  void AddCost(http::Response& r, int64_t micros);
+
+  slo::Sample SloSample(int status) const;
 };
 
 // Counts the tokens providers reported for `model` (none for cache hits).

@@ -14,6 +14,8 @@
 #include "llmgw/providers/anthropic_inbound.h"
 #include "llmgw/providers/openai_json.h"
 #include "llmgw/providers/tokens.h"
+#include "llmgw/slo/evaluate.h"
+#include "llmgw/slo/gauges.h"
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/trace_context.h"
@@ -131,11 +133,13 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
     }
     Begin();
     if (!status.ok()) {
+      scope_->failed_midstream = !ex_->cancelled();
       ex_->Write(format_->Error(status));
       log::Warn("stream failed", {{"request_id", scope_->request_id},
                                   {"deployment", info.deployment_id()},
                                   {"error", std::string(status.message())}});
     } else {
+      scope_->cost_micros = info.cost().micros();
       ex_->Write(format_->End());
     }
     ex_->End();
@@ -164,7 +168,8 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
 }  // namespace
 
 RestApi::RestApi(Gateway& gateway, prometheus::Registry& registry)
-    : gateway_(gateway), registry_(registry), metrics_(std::make_unique<Metrics>(registry)) {}
+    : gateway_(gateway), registry_(registry), metrics_(std::make_unique<Metrics>(registry)),
+      slo_gauges_(std::make_unique<slo::Gauges>(registry)) {}
 
 RestApi::~RestApi() = default;
 
@@ -213,6 +218,8 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
     return;
   }
   if (path == "/metrics" && method_is("GET")) {
+    auto snapshot = gateway_.slo().Take();
+    slo_gauges_->Set(slo::Evaluate(gateway_.config().sla, snapshot.window, snapshot.recent));
     ex->Respond({.content_type = "text/plain; version=0.0.4",
                  .body = telemetry::RenderMetrics(registry_)});
     return;
@@ -228,6 +235,7 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
                                                          : "/v1/chat/completions";
   auto scope = std::make_shared<RequestScope>(ex->request(), route, metrics_.get());
   scope->anthropic_errors = anthropic;
+  scope->slo = &gateway_.slo();
   gateway_.Admit(
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
       [this, ex, scope, path_model, dialect, anthropic](absl::StatusOr<common::v1::Principal> principal) {
@@ -302,7 +310,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
                                         : providers::ChatResponseToJson(r->completion())};
         scope->AddDispatchHeaders(r->dispatch());
         resp.headers = scope->Headers();
-        resp.headers.emplace_back("x-litellm-response-cost", UsdText(r->dispatch().cost().micros()));
+        scope->AddCost(resp, r->dispatch().cost().micros());
         scope->Done(200, model, r->dispatch().deployment_id());
         ex->Respond(std::move(resp));
       });

@@ -11,6 +11,10 @@ namespace prometheus {
 class Registry;
 }
 
+namespace llmgw::slo {
+class Gauges;
+}
+
 namespace llmgw::gateway {
 
 struct RequestScope;
@@ -54,6 +58,7 @@ class RestApi {
   Gateway& gateway_;
   prometheus::Registry& registry_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<slo::Gauges> slo_gauges_;
 };
 
 }  // namespace llmgw::gateway

@@ -6,6 +6,7 @@ namespace llmgw::gateway {
 
 void RestApi::HandleEmbeddings(std::shared_ptr<http::Exchange> ex, std::string path_model) {
   auto scope = std::make_shared<RequestScope>(ex->request(), "/v1/embeddings", metrics_.get());
+  scope->slo = &gateway_.slo();
   gateway_.Admit(
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
       [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
@@ -31,7 +32,7 @@ void RestApi::HandleEmbeddings(std::shared_ptr<http::Exchange> ex, std::string p
               scope->AddDispatchHeaders(info);
               http::Response resp{.body = providers::EmbeddingsResponseToJson(r->routed.embeddings(), base64)};
               resp.headers = scope->Headers();
-              resp.headers.emplace_back("x-litellm-response-cost", UsdText(info.cost().micros()));
+              scope->AddCost(resp, info.cost().micros());
               scope->Done(200, model, info.deployment_id());
               ex->Respond(std::move(resp));
             });

@@ -1,7 +1,7 @@
 // The health aggregator: asks every service of the suite for its grpc.health.v1 status and
 // the router for its deployments' states, and reports one verdict with reasons.
-// WatchSystemHealth streams the verdict whenever it changes. Dependencies (the SQL store,
-// Redis) and SLOs are not reported yet; GetSlo answers UNIMPLEMENTED.
+// WatchSystemHealth streams the verdict whenever it changes. GetSlo adds up the SLO counts
+// of every gateway and evaluates the `sla:` objectives (slo_view.cc).
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "llmgw/common/timer_thread.h"
+#include "llmgw/config/config.h"
 #include "llmgw/health/v1/health_aggregator.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
 
@@ -45,6 +46,16 @@ class HealthAggregator {
   // Checks every target concurrently; `done` runs once with the verdict (NOT_SERVING
   // without any call after Stop).
   void Check(std::function<void(v1::SystemHealth)> done);
+
+  // A gateway whose llmgw.gateway.v1.SloSource GetSlo asks; `name` is how it is reported.
+  struct SloSource {
+    std::string name;
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  void SetSlo(config::Sla sla, std::vector<SloSource> sources);
+  // Asks every gateway for its counts concurrently, adds them up and evaluates `sla`;
+  // gateways that do not answer are listed as unreachable. `done` runs once.
+  void Slo(std::function<void(v1::GetSloResponse)> done);
   // Before the server shuts down: no check starts a call after it returns.
   void Stop();
 
@@ -53,6 +64,8 @@ class HealthAggregator {
   std::shared_ptr<const std::vector<ServiceTarget>> targets_;
   std::shared_ptr<router::v1::Router::Stub> router_;
   std::string master_key_;
+  std::shared_ptr<const config::Sla> sla_;                      // under mu_
+  std::shared_ptr<const std::vector<SloSource>> slo_sources_;  // under mu_
   std::chrono::milliseconds timeout_;
   std::mutex calls_mu_;
   bool stopped_ = false;  // under calls_mu_
@@ -71,6 +84,8 @@ class HealthAggregatorGrpc final : public v1::HealthAggregator::CallbackService 
   // `watch_interval`), until the client leaves or the server shuts down.
   grpc::ServerWriteReactor<v1::SystemHealth>* WatchSystemHealth(
       grpc::CallbackServerContext* ctx, const v1::WatchSystemHealthRequest* request) override;
+  grpc::ServerUnaryReactor* GetSlo(grpc::CallbackServerContext* ctx, const v1::GetSloRequest* request,
+                                   v1::GetSloResponse* response) override;
 
   static constexpr std::chrono::milliseconds kWatchInterval{500};
 

@@ -80,6 +80,7 @@ model_list:
     model_info: {id: drill-backup}
 router_settings: {fallbacks: [{drill-gpt: [drill-backup]}]}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
+sla: {max_p95_overhead_ms: 250, min_availability_pct: 99.9, max_cost_per_call_usd: 0.05, window: 1h}
 llmgw:
   data_dir: $WORK/data
   grpc_listen: 127.0.0.1:$GRPC_PORT
@@ -204,6 +205,33 @@ check_llmgwctl() {  # check_llmgwctl SHAPE HEALTH_ADDR ROUTER_ADDR: the operator
   expect_eq "$shape: llmgwctl health with nothing listening exits 2" "$rc" 2
 }
 
+slo_field() {  # slo_field JSON INDICATOR FIELD: one field of `llmgwctl --json slo`
+  python3 -c "import json,sys; d=json.load(sys.stdin); print(next(i for i in d['indicators'] if i['name']=='$2').get('$3', False))" <<<"$1"
+}
+
+check_slo() {  # check_slo SHAPE HEALTH_ADDR: the sla: objectives from what the gateway measured
+  local shape=$1 health=$2 rc out before
+  out=$("$CTL" --addr "$health" --json slo || true)
+  before=$(slo_field "$out" availability samples)
+  chat fake-gpt >/dev/null
+  chat fake-gpt >/dev/null
+  chat no-such-model >/dev/null  # 404: the caller's mistake, not the gateway's
+  out=$("$CTL" --addr "$health" --json slo || true)
+  expect_eq "$shape: llmgwctl slo counts the two chats and not the 404" "$(( $(slo_field "$out" availability samples) - before ))" 2
+  expect_eq "$shape: ... from the one gateway, reached" \
+    "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["gateways"], d.get("unreachable", []))' <<<"$out")" "1 []"
+  expect_eq "$shape: ... p95 overhead within its 250 ms target" "$(slo_field "$out" p95_overhead met)" True
+  expect_eq "$shape: ... cost per call measured" "$(python3 -c "print(int('$(slo_field "$out" cost_per_call samples)') > 0)")" True
+  # check_llmgwctl's force-fail answered one 502: fewer than 1,000 requests cannot absorb it.
+  expect_eq "$shape: ... availability below 99.9% after the forced 502" "$(slo_field "$out" availability met)" False
+  rc=0; out=$("$CTL" --addr "$health" slo) || rc=$?
+  expect_eq "$shape: llmgwctl slo exits 4 when an objective is not met" "$rc" 4
+  expect_contains "$shape: ... and says which" "$out" "availability"
+  out=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
+  expect_contains "$shape: /metrics has the SLO target" "$out" 'llmgw_slo_target{indicator="p95_overhead"} 250'
+  expect_contains "$shape: /metrics says availability is not met" "$out" 'llmgw_slo_met{indicator="availability"} 0'
+}
+
 check_llmgwctl_admin() {  # check_llmgwctl_admin SHAPE KEYMGR_ADDR SPEND_ADDR: keys and spend from the CLI
   local shape=$1 keymgr=$2 spend=$3 out k
   k=$("$CTL" --addr "$keymgr" --json keys generate --alias "e2e-cli-$shape" --models fake-gpt --rpm 100 \
@@ -259,6 +287,7 @@ check_chat_and_sdk all
 check_bad_requests all
 check_cancellation all
 check_llmgwctl all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
+check_slo all "127.0.0.1:$GRPC_PORT"
 check_llmgwctl_admin all "127.0.0.1:$GRPC_PORT" "127.0.0.1:$GRPC_PORT"
 # A controlled outage through the gateway: the sign-off table with measured numbers.
 out=$("$CTL" --addr "127.0.0.1:$GRPC_PORT" drill drill-primary --gateway "http://127.0.0.1:$HTTP_PORT" \
@@ -338,6 +367,7 @@ check_chat_and_sdk split
 check_bad_requests split
 check_cancellation split
 check_llmgwctl split "127.0.0.1:$HEALTH_PORT" "127.0.0.1:$ROUTER_PORT"
+check_slo split "127.0.0.1:$HEALTH_PORT"
 check_llmgwctl_admin split "127.0.0.1:$KEYMGR_PORT" "127.0.0.1:$SPEND_PORT"
 
 # The router process stops: the aggregator reports it and llmgwctl health exits 4; it comes

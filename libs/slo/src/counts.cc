@@ -21,6 +21,11 @@ int BucketOf(int64_t overhead_micros) {
   return std::clamp(b, 0, kOverheadBuckets - 1);
 }
 
+Sample::Outcome Sample::OutcomeOf(int http_status, bool failed_midstream) {
+  if (http_status >= 500 || failed_midstream) return Outcome::kFailed;
+  return http_status >= 400 ? Outcome::kExcluded : Outcome::kSucceeded;
+}
+
 void Counts::Add(const Sample& s, int64_t slow_micros) {
   if (s.outcome == Sample::Outcome::kExcluded) return;
   ++requests;

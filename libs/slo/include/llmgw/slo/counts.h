@@ -27,6 +27,10 @@ struct Sample {
   std::optional<int64_t> overhead_micros;
   // What a successful call cost (0 for a cache hit); unset when not priced.
   std::optional<int64_t> cost_micros;
+
+  // By the HTTP status the client got (499: it left); `failed_midstream`: a stream
+  // answered 200 then failed.
+  static Outcome OutcomeOf(int http_status, bool failed_midstream = false);
 };
 
 struct Counts {
