@@ -85,13 +85,28 @@ void Summarize(v1::SystemHealth& h, const std::vector<ServiceTarget>& targets, R
 
 HealthAggregator::HealthAggregator(std::vector<ServiceTarget> targets,
                                    std::chrono::milliseconds timeout)
-    : targets_(std::make_shared<const std::vector<ServiceTarget>>(std::move(targets))),
-      timeout_(timeout) {}
+    : timeout_(timeout) {
+  SetTargets(std::move(targets));
+}
+
+HealthAggregator::~HealthAggregator() { Stop(); }
 
 void HealthAggregator::SetTargets(std::vector<ServiceTarget> targets) {
+  auto watches = std::make_shared<Watches>();
+  for (const auto& t : targets) watches->push_back(std::make_unique<ServiceWatch>(t.channel, t.service, timers_));
   auto t = std::make_shared<const std::vector<ServiceTarget>>(std::move(targets));
-  std::lock_guard lock(mu_);
-  targets_ = std::move(t);
+  std::shared_ptr<const Watches> old;
+  {
+    std::lock_guard calls(calls_mu_);
+    if (stopped_) return;
+    for (auto& w : *watches) w->Start();
+    std::lock_guard lock(mu_);
+    targets_ = std::move(t);
+    old = std::exchange(watches_, std::move(watches));
+  }
+  if (old) {
+    for (const auto& w : *old) w->Stop();
+  }
 }
 
 void HealthAggregator::SetRouter(std::shared_ptr<grpc::Channel> channel, std::string master_key) {
@@ -102,8 +117,16 @@ void HealthAggregator::SetRouter(std::shared_ptr<grpc::Channel> channel, std::st
 }
 
 void HealthAggregator::Stop() {
-  std::lock_guard calls(calls_mu_);  // waits for a Check that is starting its calls
-  stopped_ = true;
+  std::shared_ptr<const Watches> watches;
+  {
+    std::lock_guard calls(calls_mu_);  // waits for a Check that is starting its calls
+    stopped_ = true;
+    std::lock_guard lock(mu_);
+    watches = watches_;
+  }
+  if (watches) {
+    for (const auto& w : *watches) w->Stop();
+  }
 }
 
 void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
@@ -117,9 +140,11 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
     return done(std::move(h));
   }
   std::shared_ptr<const std::vector<ServiceTarget>> targets_ptr;
+  std::shared_ptr<const Watches> watches;
   {
     std::lock_guard lock(mu_);
     targets_ptr = targets_;
+    watches = watches_;
   }
   const auto& targets = *targets_ptr;
   auto round = std::make_shared<Round>();
@@ -130,14 +155,27 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
     router = router_;
     master_key = master_key_;
   }
-  round->pending = targets.size() + (router ? 1 : 0);
   round->done = std::move(done);
-  for (const auto& t : targets) {
+  // Targets whose watch has no answer yet are asked with Check below.
+  std::vector<size_t> ask;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
     auto* c = round->result.add_components();
     c->set_name(t.component.empty() ? "service/" + t.service : t.component);
+    ServiceWatch::Status w = (*watches)[i]->Get();
+    using State = ServiceWatch::Status::State;
+    if (w.state == State::kUnknown) {
+      ask.push_back(i);
+      continue;
+    }
+    // A live stream's answer is current; a broken one's holds since it broke.
+    *c->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    c->set_status(w.state == State::kServing ? v1::SYSTEM_STATUS_SERVING : v1::SYSTEM_STATUS_NOT_SERVING);
+    c->set_reason(w.reason);
   }
+  round->pending = ask.size() + (router ? 1 : 0);
   if (round->pending == 0) {
-    round->result.set_status(v1::SYSTEM_STATUS_SERVING);
+    Summarize(round->result, targets, *round);
     return round->done(std::move(round->result));
   }
   auto finish_one = [targets_ptr, round] {  // under round->mu
@@ -165,7 +203,7 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
                                        finish_one();
                                      });
   }
-  for (size_t i = 0; i < targets.size(); ++i) {
+  for (size_t i : ask) {
     struct Call {
       std::unique_ptr<grpc::ClientContext> ctx;
       grpc::health::v1::HealthCheckRequest request;

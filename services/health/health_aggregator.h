@@ -1,5 +1,6 @@
-// The health aggregator: asks every service of the suite for its grpc.health.v1 status and
-// the router for its deployments' states, and reports one verdict with reasons.
+// The health aggregator: watches every service of the suite's grpc.health.v1 status (one
+// Watch stream per name, reopened when it ends), asks the router for its deployments'
+// states, and reports one verdict with reasons.
 // WatchSystemHealth streams the verdict whenever it changes. GetSlo adds up the SLO counts
 // of every gateway and evaluates the `sla:` objectives (slo_view.cc).
 #pragma once
@@ -17,6 +18,7 @@
 #include "llmgw/config/config.h"
 #include "llmgw/health/v1/health_aggregator.grpc.pb.h"
 #include "llmgw/router/v1/router.grpc.pb.h"
+#include "services/health/service_watch.h"
 
 namespace llmgw::health {
 
@@ -38,13 +40,17 @@ class HealthAggregator {
  public:
   HealthAggregator(std::vector<ServiceTarget> targets, std::chrono::milliseconds timeout);
 
-  // Replaces the targets (wiring that needs the server running first).
+  ~HealthAggregator();
+
+  // Replaces the targets (wiring that needs the server running first) and opens their
+  // watch streams.
   void SetTargets(std::vector<ServiceTarget> targets);
   // Adds the router's deployments as components (its operator RPC takes the master key).
   void SetRouter(std::shared_ptr<grpc::Channel> channel, std::string master_key);
 
-  // Checks every target concurrently; `done` runs once with the verdict (NOT_SERVING
-  // without any call after Stop).
+  // The verdict from the watch streams' last answers; a target whose stream has not
+  // answered yet is asked with Check. `done` runs once (NOT_SERVING without any call after
+  // Stop).
   void Check(std::function<void(v1::SystemHealth)> done);
 
   // A gateway whose llmgw.gateway.v1.SloSource GetSlo asks; `name` is how it is reported.
@@ -60,8 +66,12 @@ class HealthAggregator {
   void Stop();
 
  private:
+  using Watches = std::vector<std::unique_ptr<ServiceWatch>>;
+
+  TimerThread timers_;  // the watches' reconnects; outlives them
   std::mutex mu_;
   std::shared_ptr<const std::vector<ServiceTarget>> targets_;
+  std::shared_ptr<const Watches> watches_;  // one per target, in order
   std::shared_ptr<router::v1::Router::Stub> router_;
   std::string master_key_;
   std::shared_ptr<const config::Sla> sla_;                      // under mu_
