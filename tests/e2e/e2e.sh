@@ -230,6 +230,9 @@ check_slo() {  # check_slo SHAPE HEALTH_ADDR: the sla: objectives from what the 
   out=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
   expect_contains "$shape: /metrics has the SLO target" "$out" 'llmgw_slo_target{indicator="p95_overhead"} 250'
   expect_contains "$shape: /metrics says availability is not met" "$out" 'llmgw_slo_met{indicator="availability"} 0'
+  out=$(cd "$NODE_DIR" && node grpc_health.mjs slo "$health" 2>&1)
+  expect_contains "$shape: @grpc/grpc-js reads GetSlo" "$out" "availability current="
+  echo "$out" | sed 's/^/    /'
 }
 
 check_llmgwctl_admin() {  # check_llmgwctl_admin SHAPE KEYMGR_ADDR SPEND_ADDR: keys and spend from the CLI

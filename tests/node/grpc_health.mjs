@@ -4,6 +4,7 @@
 //   node grpc_health.mjs system HOST:PORT               the HealthAggregator's GetSystemHealth
 //                                                        (exit 0 SERVING/DEGRADED, 4 NOT_SERVING)
 //   node grpc_health.mjs system-watch HOST:PORT         WatchSystemHealth: prints each verdict
+//   node grpc_health.mjs slo HOST:PORT                  GetSlo: one line per objective
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
@@ -33,12 +34,25 @@ if (mode === 'check') {
   call.on('data', (resp) => console.log(`${Date.now()} ${resp.status}`));
   call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
   call.on('end', () => { console.log(`${Date.now()} END`); process.exit(0); });
-} else if (mode === 'system' || mode === 'system-watch') {
+} else if (mode === 'system' || mode === 'system-watch' || mode === 'slo') {
+  // GetSlo's fields as the proto spells them, zeros included (an untouched budget is 1, a
+  // quiet burn rate 0).
+  const options = mode === 'slo' ? { keepCase: true, defaults: true } : {};
   const aggDef = protoLoader.loadSync(path.join(here, '../../proto/llmgw/health/v1/health_aggregator.proto'),
-    { enums: String, includeDirs: ['/usr/include'] });
+    { enums: String, includeDirs: ['/usr/include'], ...options });
   const Aggregator = grpc.loadPackageDefinition(aggDef).llmgw.health.v1.HealthAggregator;
   const agg = new Aggregator(addr, grpc.credentials.createInsecure());
-  if (mode === 'system-watch') {
+  if (mode === 'slo') {
+    agg.getSlo({}, { deadline: deadline() }, (err, resp) => {
+      if (err) { console.log(`error ${err.code} ${err.details}`); process.exit(3); }
+      console.log(`gateways ${resp.gateways} unreachable ${(resp.unreachable || []).length}`);
+      for (const i of (resp.indicators || [])) {
+        console.log(`${i.name} current=${i.current} target=${i.target} budget=${i.error_budget_remaining} ` +
+                    `burn=${i.burn_rate} samples=${i.samples} met=${i.met}`);
+      }
+      process.exit(0);
+    });
+  } else if (mode === 'system-watch') {
     const call = agg.watchSystemHealth({});
     call.on('data', (h) => console.log(`${Date.now()} ${h.status} ${(h.reasons || []).join('; ')}`));
     call.on('error', (err) => { console.log(`${Date.now()} END ${err.code}`); process.exit(0); });
