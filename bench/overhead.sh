@@ -25,6 +25,7 @@ model_list:
     litellm_params: {model: openai/bench, api_base: "$FAKE/v1", api_key: sk-upstream}
 general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
 llmgw: {data_dir: "$WORK/data", grpc_listen: "127.0.0.1:$GRPC", http: {listen: "127.0.0.1:$HTTP"}}
+sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd: 0.05, window: 30d}
 YAML
 LLMGW_LOG_LEVEL=warn start llmgw "$WORK/llmgw.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/config.yaml"
 wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/liveliness"
@@ -57,3 +58,5 @@ for c in 1 32; do
   run "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
 done
 echo "llmgw RSS after the runs: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"
+echo "the gateway's own view of these runs against sla: (docs/sla.md):"
+"$BUILD/bin/llmgwctl" --addr "127.0.0.1:$GRPC" slo | sed 's/^/  /' || true
