@@ -29,6 +29,19 @@ sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd:
 YAML
 LLMGW_LOG_LEVEL=warn start llmgw "$WORK/llmgw.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/config.yaml"
 wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/liveliness"
+# The same gateway with tracing on: exporting every span to a receiver (the fake provider's
+# /v1/traces), and exporting to a collector nobody listens on (spans dropped and counted).
+traced() {  # traced NAME ENDPOINT: starts a traced copy; its HTTP port goes to $TRACED_HTTP
+  local grpc http; grpc=$(free_port); http=$(free_port)
+  sed -e "s|127.0.0.1:$GRPC|127.0.0.1:$grpc|; s|127.0.0.1:$HTTP|127.0.0.1:$http|; s|$WORK/data|$WORK/data-$1|" \
+    "$WORK/config.yaml" >"$WORK/$1.yaml"
+  OTEL_EXPORTER_OTLP_ENDPOINT=$2 OTEL_EXPORTER_OTLP_TIMEOUT=1000 LLMGW_LOG_LEVEL=warn \
+    start "$1" "$WORK/$1.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/$1.yaml"
+  wait_for 15 curl -sf "http://127.0.0.1:$http/health/liveliness"
+  TRACED_HTTP=$http
+}
+traced llmgw-traced "$FAKE"; TRACED=http://127.0.0.1:$TRACED_HTTP
+traced llmgw-deadcollector "http://127.0.0.1:$(free_port)"; DEADCOLLECTOR=http://127.0.0.1:$TRACED_HTTP
 
 cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -57,6 +70,9 @@ for c in 1 32; do
   run "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$c" "$LLMGW_MASTER_KEY"
   run "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
 done
+run "through llmgw (all), master key, tracing every request to an OTLP receiver" "$TRACED" 1 "$LLMGW_MASTER_KEY"
+run "through llmgw (all), master key, tracing to an unreachable collector" "$DEADCOLLECTOR" 1 "$LLMGW_MASTER_KEY"
+echo "  spans dropped by the latter: $(curl -s "$DEADCOLLECTOR/metrics" | awk '$1=="llmgw_otel_spans_dropped_total"{print int($2)}')"
 echo "llmgw RSS after the runs: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"
 echo "the gateway's own view of these runs against sla: (docs/sla.md):"
 "$BUILD/bin/llmgwctl" --addr "127.0.0.1:$GRPC" slo | sed 's/^/  /' || true

@@ -15,6 +15,7 @@
 #include "llmgw/http/server.h"
 #include "llmgw/http/sse.h"
 #include "apps/fake_provider/fake_wire.h"
+#include "apps/fake_provider/otlp_receiver.h"
 #include "llmgw/providers/tokens.h"
 
 namespace llmgw::fake {
@@ -94,6 +95,7 @@ http::Response Json(int status, const std::string& body) {
 
 struct FakeProvider::Impl {
   FakeOptions options;
+  OtlpReceiver otlp;
   TimerThread timers;
   std::unique_ptr<http::Server> server;
   std::mutex mu;
@@ -136,6 +138,7 @@ struct FakeProvider::Impl {
 };
 
 void FakeProvider::Impl::Handle(std::shared_ptr<http::Exchange> ex) {
+  if (otlp.Handle(ex)) return;  // not a provider request
   requests++;
   const auto& r = ex->request();
   if (r.path == "/v1/chat/completions" || r.path == "/chat/completions") {

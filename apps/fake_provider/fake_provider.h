@@ -9,7 +9,8 @@
 // drop_after_chunks (close the connection mid-stream), hang (never answer), text,
 // tool_call (answer with a call of the first tool offered, arguments tool_arguments).
 // GET /v1/models/M, /v1beta/models/M and Azure's /openai/models answer model lookups under
-// M's behaviour (status, latency, hang).
+// M's behaviour (status, latency, hang). It is also a test OTLP/HTTP receiver
+// (otlp_receiver.h): POST /v1/traces, GET /_fake/spans.
 #pragma once
 
 #include <memory>

@@ -14,12 +14,14 @@
 #include "llmgw/common/timer_thread.h"
 #include "llmgw/http/client.h"
 #include "llmgw/http/server.h"
+#include "llmgw/otlp/exporter.h"
 #include "llmgw/providers/anthropic_provider.h"
 #include "llmgw/providers/gemini_provider.h"
 #include "llmgw/providers/mock_provider.h"
 #include "llmgw/providers/openai_provider.h"
 #include "llmgw/rpc/server_host.h"
 #include "llmgw/telemetry/log.h"
+#include "llmgw/telemetry/otel_settings.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/inference_grpc.h"
 #include "services/gateway/slo_source.h"
@@ -40,6 +42,9 @@ struct Suite::Parts {
   std::shared_ptr<const config::Config> config;
   Target target = Target::kAll;
   prometheus::Registry registry;
+  // Spans to the OTLP receiver (OTEL_* environment); null when tracing is off. Drained
+  // last, when every span has ended.
+  std::shared_ptr<telemetry::BatchSpanProcessor> spans;
   std::shared_ptr<rpc::internal::RpcMetrics> client_metrics;
   // keymgr
   std::unique_ptr<keymgr::SqlKeyStore> key_store;
@@ -206,6 +211,10 @@ Suite::~Suite() {
   parts_->admin_pool.reset();
   parts_->query_pool.reset();
   if (parts_->ledger_writer) parts_->ledger_writer->Flush();
+  if (parts_->spans) {
+    telemetry::InstallTracing(nullptr, {});
+    parts_->spans->Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config::Config> config,
@@ -213,6 +222,14 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
   auto p = std::make_unique<Parts>();
   p->config = config;
   p->target = target;
+  p->spans = otlp::InstallFromSettings(
+      telemetry::ReadOtelSettings(
+          [](const std::string& name) -> std::optional<std::string> {
+            const char* v = std::getenv(name.c_str());
+            return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+          },
+          target == Target::kAll ? "llmgw" : absl::StrCat("llmgw-", TargetName(target))),
+      &p->registry);
   p->client_metrics = rpc::NewRpcMetrics(&p->registry);
   const auto& l = config->llmgw;
   std::vector<grpc::Service*> services;

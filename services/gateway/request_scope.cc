@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/providers/anthropic_inbound.h"
 
@@ -33,6 +34,38 @@ std::string AzureDeploymentModel(const std::string& path, std::string_view opera
     return "";
   }
   return std::string(p.substr(kPrefix.size(), p.size() - kPrefix.size() - operation.size()));
+}
+
+RequestScope::RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m)
+    : route(std::move(route_name)), metrics(m) {
+  request_id = std::string(r.Header("x-request-id"));
+  if (!IsValidRequestId(request_id)) request_id = NewRequestId();
+  // An invalid traceparent starts a new trace, and its tracestate goes with it.
+  auto incoming = telemetry::ParseTraceparent(r.Header("traceparent"));
+  if (incoming) incoming->tracestate = std::string(r.Header("tracestate"));
+  span = telemetry::StartSpan(absl::StrCat(r.method, " ", route), telemetry::SpanKind::kServer,
+                              incoming ? &*incoming : nullptr, incoming.has_value());
+  if (span.recording()) {
+    span.SetAttribute("http.request.method", r.method);
+    span.SetAttribute("url.path", r.path);
+    span.SetAttribute("url.scheme", "http");
+    span.SetAttribute("http.route", route);
+    span.SetAttribute("llmgw.request_id", request_id);
+  }
+  trace = span.context();
+  call = {.request_id = request_id, .traceparent = trace.ToTraceparent(), .tracestate = trace.tracestate};
+}
+
+void RequestScope::EndSpan(int status, const std::string& model) const {
+  if (!span.recording()) return;
+  span.SetAttribute("http.response.status_code", status);
+  if (!model.empty()) span.SetAttribute("llmgw.model_group", model);
+  // 5xx are the server's errors; 4xx leave the status unset.
+  if (status >= 500 || failed_midstream) {
+    span.SetAttribute("error.type", failed_midstream ? std::string("stream_failed") : std::to_string(status));
+    span.SetError(failed_midstream ? "the stream failed after it started" : "server error");
+  }
+  span.End();
 }
 
 Timing MeasureTiming(Clock::time_point start, const router::v1::DispatchInfo& info) {

@@ -20,6 +20,7 @@
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/trace_context.h"
+#include "llmgw/telemetry/tracing.h"
 #include "services/gateway/error_table.h"
 #include "services/gateway/rest_api.h"
 
@@ -59,21 +60,16 @@ Timing MeasureTiming(Clock::time_point start, const router::v1::DispatchInfo& in
 struct RequestScope {
   std::string route;
   std::string request_id;
-  telemetry::TraceContext trace;  // this hop's span
+  telemetry::TraceContext trace;  // this hop's span: span's context
   rpc::CallContext call;          // what goes downstream
   Clock::time_point start = Clock::now();
   RestApi::Metrics* metrics = nullptr;
 
-  RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m)
-      : route(std::move(route_name)), metrics(m) {
-    request_id = std::string(r.Header("x-request-id"));
-    if (!IsValidRequestId(request_id)) request_id = NewRequestId();
-    trace = telemetry::ContinueOrStart(r.Header("traceparent"), r.Header("tracestate")).Child();
-    auto downstream = trace.Child();
-    call = {.request_id = request_id,
-            .traceparent = downstream.ToTraceparent(),
-            .tracestate = downstream.tracestate};
-  }
+  // The HTTP server span (HTTP semantic conventions), child of the client's traceparent or
+  // a new trace; ended by Done.
+  mutable telemetry::Span span;
+
+  RequestScope(const http::Request& r, std::string route_name, RestApi::Metrics* m);
 
   // Rate-limit headers, once admission has decided.
   http::HeaderList extra_headers;
@@ -98,11 +94,13 @@ struct RequestScope {
 
   void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
     if (slo) slo->Record(SloSample(status));
+    EndSpan(status, model);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
     metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
     log::Info("request", {{"request_id", request_id},
                           {"trace_id", trace.trace_id},
+                          {"span_id", trace.span_id},
                           {"route", route},
                           {"status", status},
                           {"duration_ms", seconds * 1000},
@@ -114,6 +112,7 @@ struct RequestScope {
   void AddCost(http::Response& r, int64_t micros);
 
   slo::Sample SloSample(int status) const;
+  void EndSpan(int status, const std::string& model) const;
 };
 
 // Counts the tokens providers reported for `model` (none for cache hits).

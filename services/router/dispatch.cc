@@ -259,6 +259,7 @@ void Dispatch::Next() {
     }
   }
   if (d == nullptr) return FinishOnce(std::move(final_status), std::move(final_info));
+  OpenAttemptSpan(*d);
   if (env_.registry.Health(*d).Forced()) return AttemptDone(ForcedFailure(*d), {});
   auto handle = StartAttempt(*d);
   std::lock_guard lock(mu_);
@@ -283,9 +284,51 @@ void Dispatch::After(Millis delay) {
   timer_ = id;
 }
 
+namespace {
+
+// gen_ai.provider.name for a litellm provider prefix.
+std::string GenAiProvider(const std::string& provider) {
+  if (provider == "azure") return "azure.ai.openai";
+  if (provider == "gemini") return "gcp.gemini";
+  if (provider == "vertex_ai") return "gcp.vertex_ai";
+  if (provider == "bedrock") return "aws.bedrock";
+  return provider;
+}
+
+// "https://host:443/v1" -> "host".
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of(":/", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
+void Dispatch::OpenAttemptSpan(const config::Deployment& d) {
+  attempt_options_ = options_;
+  auto parent = telemetry::ParseTraceparent(options_.traceparent);
+  if (!parent) return;  // no trace to join (a background call)
+  parent->tracestate = options_.tracestate;
+  telemetry::Span span = telemetry::StartSpan(absl::StrCat(Operation(), " ", d.params.upstream_model),
+                                              telemetry::SpanKind::kClient, &*parent, false);
+  attempt_options_.traceparent = span.context().ToTraceparent();
+  if (span.recording()) {
+    span.SetAttribute("gen_ai.operation.name", Operation());
+    span.SetAttribute("gen_ai.provider.name", GenAiProvider(d.params.provider));
+    span.SetAttribute("gen_ai.request.model", d.params.upstream_model);
+    if (!d.params.api_base.empty()) span.SetAttribute("server.address", HostOf(d.params.api_base));
+    span.SetAttribute("llmgw.model_group", d.model_name);
+    span.SetAttribute("llmgw.deployment.id", d.id);
+  }
+  std::lock_guard lock(mu_);
+  attempt_span_ = std::move(span);
+}
+
 void Dispatch::AttemptDone(absl::Status status, AttemptReport report) {
   const config::Deployment* d;
   bool trial;
+  telemetry::Span span;
   {
     std::lock_guard lock(mu_);
     if (!attempt_open_) return;
@@ -293,6 +336,16 @@ void Dispatch::AttemptDone(absl::Status status, AttemptReport report) {
     handle_.reset();
     d = current_;
     trial = trial_;
+    span = std::move(attempt_span_);
+  }
+  if (span.recording()) {
+    span.SetAttribute("gen_ai.usage.input_tokens", report.usage.prompt_tokens());
+    span.SetAttribute("gen_ai.usage.output_tokens", report.usage.completion_tokens());
+    if (!status.ok()) {
+      span.SetAttribute("error.type", absl::StatusCodeToString(status.code()));
+      span.SetError(std::string(status.message()));
+    }
+    span.End();
   }
   DeploymentHealth& health = env_.registry.Health(*d);
   if (status.code() == absl::StatusCode::kCancelled) {

@@ -21,6 +21,7 @@
 #include "llmgw/pricing/price_table.h"
 #include "llmgw/providers/provider.h"
 #include "llmgw/router/v1/router.pb.h"
+#include "llmgw/telemetry/tracing.h"
 #include "services/router/failure_policy.h"
 #include "services/router/model_registry.h"
 #include "services/router/strategy.h"
@@ -78,7 +79,10 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   virtual void Finish(absl::Status status, v1::DispatchInfo info) = 0;
 
   void AttemptDone(absl::Status status, AttemptReport report);
-  const providers::CallOptions& options() const { return options_; }
+  // The current attempt's: its traceparent names the attempt's span.
+  const providers::CallOptions& options() const { return attempt_options_; }
+  // gen_ai.operation.name of the attempts' spans.
+  virtual const char* Operation() const { return "chat"; }
   // The dispatch so far (deployment of the current attempt, attempts, retries, fallbacks).
   v1::DispatchInfo CurrentInfo() const;
 
@@ -94,12 +98,15 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   // Under mu_: when the first deployment of the plan recovers.
   std::optional<SteadyTime> EarliestRecoveryLocked() const;
   void After(Millis delay);
+  // The attempt's CLIENT span (GenAI conventions), child of the caller's context.
+  void OpenAttemptSpan(const config::Deployment& d);
   void FinishOnce(absl::Status status, v1::DispatchInfo info);
   v1::DispatchInfo InfoLocked() const;
 
   DispatchEnv env_;
   const std::string model_;
   const providers::CallOptions options_;
+  providers::CallOptions attempt_options_;  // set by Next before StartAttempt
   const int64_t estimated_tokens_;
 
   mutable std::mutex mu_;
@@ -115,6 +122,7 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   uint64_t attempt_seq_ = 0;
   bool attempt_open_ = false;
   std::shared_ptr<providers::CallHandle> handle_;
+  telemetry::Span attempt_span_;  // the open attempt's
   TimerThread::TimerId timer_ = 0;
   bool cancelled_ = false;
   bool paused_ = false;

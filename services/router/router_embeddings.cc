@@ -22,6 +22,7 @@ class Router::Embed final : public Dispatch {
   }
 
  private:
+  const char* Operation() const override { return "embeddings"; }
   std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
     auto start = router_.clock_.SteadyNow();
     auto self = std::static_pointer_cast<Embed>(shared_from_this());

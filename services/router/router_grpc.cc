@@ -15,7 +15,7 @@ namespace {
 
 providers::CallOptions OptionsFrom(const grpc::CallbackServerContext& ctx) {
   rpc::CallContext call = rpc::FromServerContext(ctx);
-  providers::CallOptions o{.request_id = call.request_id, .traceparent = call.traceparent};
+  providers::CallOptions o{.request_id = call.request_id, .traceparent = call.traceparent, .tracestate = call.tracestate};
   auto deadline = ctx.deadline();
   if (deadline != std::chrono::system_clock::time_point::max()) {
     o.deadline = std::chrono::steady_clock::now() +

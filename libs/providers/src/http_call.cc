@@ -63,6 +63,7 @@ void AddCommonHeaders(const config::Deployment& d, const CallOptions& options,
                       http::HeaderList& headers) {
   if (!options.request_id.empty()) headers.emplace_back("X-Request-Id", options.request_id);
   if (!options.traceparent.empty()) headers.emplace_back("traceparent", options.traceparent);
+  if (!options.traceparent.empty() && !options.tracestate.empty()) headers.emplace_back("tracestate", options.tracestate);
   for (const auto& [k, v] : d.params.extra_headers) headers.emplace_back(k, v);
 }
 

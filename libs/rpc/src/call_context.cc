@@ -26,11 +26,12 @@ CallContext FromServerContext(const grpc::ServerContextBase& ctx) {
   CallContext call;
   call.request_id = ClientMetadata(ctx, kRequestIdKey);
   if (!IsValidRequestId(call.request_id)) call.request_id = NewRequestId();
+  // The server interceptor has put this call's server span in traceparent: what the
+  // handler calls next are its children.
   auto trace = telemetry::ContinueOrStart(ClientMetadata(ctx, kTraceparentKey),
                                           ClientMetadata(ctx, kTracestateKey));
-  auto child = trace.Child();
-  call.traceparent = child.ToTraceparent();
-  call.tracestate = child.tracestate;
+  call.traceparent = trace.ToTraceparent();
+  call.tracestate = trace.tracestate;
   return call;
 }
 

@@ -11,6 +11,7 @@
 #include "llmgw/rpc/call_context.h"
 #include "llmgw/telemetry/log.h"
 #include "llmgw/telemetry/metrics.h"
+#include "llmgw/telemetry/tracing.h"
 
 namespace llmgw::rpc::internal {
 namespace {
@@ -57,6 +58,29 @@ const char* CodeName(grpc::StatusCode code) {
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
 
+// Server spans are ERROR only for codes that say the server failed (RPC conventions).
+bool ServerFault(grpc::StatusCode c) {
+  using C = grpc::StatusCode;
+  return c == C::UNKNOWN || c == C::DEADLINE_EXCEEDED || c == C::UNIMPLEMENTED || c == C::INTERNAL ||
+         c == C::UNAVAILABLE || c == C::DATA_LOSS;
+}
+
+void SetRpcAttributes(telemetry::Span& span, const std::string& service, const std::string& method) {
+  span.SetAttribute("rpc.system", "grpc");
+  span.SetAttribute("rpc.service", service);
+  span.SetAttribute("rpc.method", method);
+}
+
+void EndRpcSpan(telemetry::Span& span, grpc::StatusCode code, bool error) {
+  if (!span.recording()) return;
+  span.SetAttribute("rpc.grpc.status_code", static_cast<int64_t>(code));
+  if (error) {
+    span.SetAttribute("error.type", CodeName(code));
+    span.SetError(CodeName(code));
+  }
+  span.End();
+}
+
 class ServerInterceptor final : public grpc::experimental::Interceptor {
  public:
   ServerInterceptor(grpc::experimental::ServerRpcInfo* info, std::shared_ptr<RpcMetrics> metrics)
@@ -70,6 +94,7 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
   }
 
   ~ServerInterceptor() override {
+    EndRpcSpan(span_, code_, ServerFault(code_));
     if (!counted_) return;
     metrics_->inflight.fetch_sub(1, std::memory_order_relaxed);
     metrics_->server_inflight->Add({{"grpc_service", service_}}).Decrement();
@@ -103,6 +128,7 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
       if (md != nullptr) {
         auto it = md->find(kRequestIdKey);
         if (it != md->end()) request_id_.assign(it->second.data(), it->second.size());
+        if (counted_) StartSpan(*md);
       }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
@@ -123,6 +149,23 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  // The server span of a call that carries a trace, child of the caller's span. The
+  // traceparent the handler reads (FromServerContext) is rewritten to name this span, so
+  // the calls it makes are its children. Calls without a valid traceparent (operator tools,
+  // background batches, health polls) get no span.
+  void StartSpan(std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    auto tp = md.find(kTraceparentKey);
+    if (tp == md.end()) return;
+    auto parent = telemetry::ParseTraceparent(std::string_view(tp->second.data(), tp->second.size()));
+    if (!parent) return;
+    auto ts = md.find(kTracestateKey);
+    if (ts != md.end()) parent->tracestate.assign(ts->second.data(), ts->second.size());
+    span_ = telemetry::StartSpan(service_ + "/" + method_, telemetry::SpanKind::kServer, &*parent, true);
+    SetRpcAttributes(span_, service_, method_);
+    traceparent_ = span_.context().ToTraceparent();
+    tp->second = grpc::string_ref(traceparent_);
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   std::shared_ptr<RpcMetrics> metrics_;
   std::chrono::steady_clock::time_point start_;
@@ -132,6 +175,8 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
   bool counted_ = false;
   bool sent_status_ = false;
   grpc::StatusCode code_ = grpc::StatusCode::CANCELLED;
+  telemetry::Span span_;
+  std::string traceparent_;  // what the rewritten metadata points at
 };
 
 class ServerFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -161,6 +206,7 @@ class ClientInterceptor final : public grpc::experimental::Interceptor {
   }
 
   ~ClientInterceptor() override {
+    EndRpcSpan(span_, code_, code_ != grpc::StatusCode::OK);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     metrics_->client_handled
@@ -172,6 +218,9 @@ class ClientInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      if (auto* md = methods->GetSendInitialMetadata()) StartSpan(*md);
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
       if (auto* s = methods->GetRecvStatus()) code_ = s->error_code();
     }
@@ -179,11 +228,28 @@ class ClientInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  // A client span for a call that carries a trace (the caller's traceparent becomes its
+  // parent, and the server sees the client span as its parent). Calls without one (health
+  // checks, background work) and subscriptions get none.
+  void StartSpan(std::multimap<std::string, std::string>& md) {
+    if (IsInfrastructure(service_) || IsSubscription(method_)) return;
+    auto tp = md.find(kTraceparentKey);
+    if (tp == md.end()) return;
+    auto parent = telemetry::ParseTraceparent(tp->second);
+    if (!parent) return;
+    auto ts = md.find(kTracestateKey);
+    if (ts != md.end()) parent->tracestate = ts->second;
+    span_ = telemetry::StartSpan(service_ + "/" + method_, telemetry::SpanKind::kClient, &*parent, false);
+    SetRpcAttributes(span_, service_, method_);
+    tp->second = span_.context().ToTraceparent();
+  }
+
   std::shared_ptr<RpcMetrics> metrics_;
   std::chrono::steady_clock::time_point start_;
   std::string service_;
   std::string method_;
   grpc::StatusCode code_ = grpc::StatusCode::CANCELLED;
+  telemetry::Span span_;
 };
 
 class ClientFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {

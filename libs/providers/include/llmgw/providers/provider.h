@@ -23,6 +23,7 @@ using common::v1::EmbeddingsResponse;
 struct CallOptions {
   std::string request_id;
   std::string traceparent;
+  std::string tracestate;
   // When the caller stops waiting: retries and waits for a recovery end before it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };

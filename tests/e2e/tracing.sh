@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# One OpenTelemetry trace per request across the five services (split mode), exported over
+# OTLP/HTTP to a test receiver (the fake provider's /v1/traces): the trace id and parent
+# links, an incoming traceparent continued, an invalid one replaced, and the collector
+# unreachable changing nothing for requests. Usage: tests/e2e/tracing.sh BUILD_DIR
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "${1:?usage: tracing.sh BUILD_DIR}" && pwd)
+source "$HERE/lib.sh"
+LLMGW=$BUILD/bin/llmgw
+WORK=$(mktemp -d /tmp/llmgw-trace.XXXXXX)
+trap 'e2e_cleanup; rm -rf "$WORK"' EXIT
+export LLMGW_MASTER_KEY=sk-trace-master-key-0123
+
+start fake_provider "$WORK/fake.log" "$BUILD/bin/fake_provider" --listen 127.0.0.1:0 --port-file "$WORK/fake.port"
+wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
+FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
+GRPC=$(free_port); HTTP=$(free_port); KEYMGR=$(free_port); ROUTER=$(free_port); SPEND=$(free_port); HEALTH=$(free_port)
+cat >"$WORK/config.yaml" <<YAML
+model_list:
+  - model_name: fake-gpt
+    litellm_params: {model: openai/fake-upstream, api_base: "$FAKE_URL/v1", api_key: sk-upstream,
+                     input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}
+general_settings: {master_key: os.environ/LLMGW_MASTER_KEY}
+llmgw:
+  data_dir: $WORK/data
+  grpc_listen: 127.0.0.1:$GRPC
+  http: {listen: 127.0.0.1:$HTTP}
+  services:
+    keymgr: {listen: 127.0.0.1:$KEYMGR}
+    router: {listen: 127.0.0.1:$ROUTER}
+    spend: {listen: 127.0.0.1:$SPEND}
+    health: {listen: 127.0.0.1:$HEALTH}
+YAML
+
+# Every process exports to the receiver, in small batches so the test need not wait.
+for t in keymgr router spend health gateway; do
+  OTEL_EXPORTER_OTLP_ENDPOINT=$FAKE_URL OTEL_BSP_SCHEDULE_DELAY=100 \
+    start "llmgw-$t" "$WORK/$t.log" "$LLMGW" serve --config "$WORK/config.yaml" --target "$t"
+done
+wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/readiness" || { tail -n 5 "$WORK"/*.log; exit 1; }
+
+# A key with an rpm limit and a budget: each request is admitted by keymgr and reserved by
+# spend, so every service has work in its trace.
+KEY=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+        -d '{"key_alias":"traced","models":["fake-gpt"],"max_budget":10,"rpm_limit":1000}' |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+chat() {  # chat TRACEPARENT: prints the response's traceparent
+  curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $KEY" \
+    -H "traceparent: $1" -H 'tracestate: vendor=e2e' \
+    -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hello"}]}' |
+    tr -d '\r' | awk -F': ' 'tolower($1)=="traceparent"{print $2}'
+}
+spans() { curl -s "$FAKE_URL/_fake/spans" >"$WORK/spans.json"; }
+has_trace() {  # has_trace TRACE_ID N: the receiver holds N spans of the trace
+  spans; python3 -c "import json,sys; d=json.load(open('$WORK/spans.json')); sys.exit(0 if sum(s['trace_id']=='$1' for s in d['spans'])>=$2 else 1)"
+}
+
+# 1. An incoming traceparent is continued: same trace id, the gateway's span its child.
+TRACE=4bf92f3577b34da6a3ce929d0e0e4736 CALLER=00f067aa0ba902b7
+resp=$(chat "00-$TRACE-$CALLER-01")
+expect_eq "the response's traceparent carries the caller's trace id" "$(cut -d- -f2 <<<"$resp")" "$TRACE"
+# gateway 1 + keymgr 2 (Admit) + spend 2 (Reserve) + router 2 (RouteChat) + provider 1.
+if wait_for 10 has_trace "$TRACE" 8; then
+  if out=$(python3 "$HERE/trace_check.py" "$WORK/spans.json" "$TRACE" --parent "$CALLER" \
+             --services llmgw-gateway,llmgw-keymgr,llmgw-spend,llmgw-router 2>&1); then
+    pass "one trace across gateway, keymgr, spend and router, parent links correct"
+  else
+    fail "the trace: ${out##*$'\n'}"
+  fi
+  echo "$out" | sed 's/^/    /'
+else
+  spans; fail "the receiver did not get the trace's spans: $(head -c 600 "$WORK/spans.json")"
+fi
+expect_eq "tracestate travels with the trace to the router" "$(python3 -c "
+import json; d=json.load(open('$WORK/spans.json'))
+print(sorted({s['trace_state'] for s in d['spans'] if s['trace_id']=='$TRACE' and s['service']=='llmgw-router'}))")" "['vendor=e2e']"
+gw_span=$(python3 -c "
+import json; d=json.load(open('$WORK/spans.json'))
+s=[s for s in d['spans'] if s['trace_id']=='$TRACE' and s['service']=='llmgw-gateway' and s['kind']==2][0]
+a=s['attributes']; print(a['http.request.method'], a['http.route'], a['http.response.status_code'], a['url.scheme'])")
+expect_eq "the gateway span has the HTTP server attributes" "$gw_span" "POST /v1/chat/completions 200 http"
+
+# 2. An invalid traceparent starts a new trace (and the gateway span has no parent).
+for bad in "00-00000000000000000000000000000000-$CALLER-01" "00-$TRACE-$CALLER-01-extra" "ff-$TRACE-$CALLER-01" "garbage"; do
+  resp=$(chat "$bad")
+  new=$(cut -d- -f2 <<<"$resp")
+  if [[ -n "$new" && "$new" != "$TRACE" && "$new" != 00000000000000000000000000000000 ]]; then
+    if wait_for 10 has_trace "$new" 8 &&
+       python3 "$HERE/trace_check.py" "$WORK/spans.json" "$new" --parent "" >/dev/null 2>&1; then
+      pass "invalid traceparent '${bad:0:24}...' -> a new trace $new"
+    else
+      fail "the new trace for '$bad' is not whole: $(python3 "$HERE/trace_check.py" "$WORK/spans.json" "$new" 2>&1 | tail -1)"
+    fi
+  else
+    fail "invalid traceparent '$bad' was not replaced (response traceparent '$resp')"
+  fi
+done
+
+# 3. Sampled off by the caller: nothing is recorded, the trace id still travels.
+OFF=11111111111111111111111111111111
+resp=$(chat "00-$OFF-$CALLER-00")
+expect_eq "an unsampled caller keeps its trace id" "$(cut -d- -f2 <<<"$resp")" "$OFF"
+sleep 0.5; spans
+expect_eq "... and no process records its spans" "$(grep -c "$OFF" "$WORK/spans.json" || true)" 0
+
+# 4. The collector unreachable: requests are answered as before, the spans are dropped and
+# counted (the latency side is bench/overhead.sh's: timing has no place in a test).
+DEAD=$(free_port)  # nothing listens there
+ALL_GRPC=$(free_port); ALL_HTTP=$(free_port)
+sed -e "s|127.0.0.1:$GRPC|127.0.0.1:$ALL_GRPC|; s|127.0.0.1:$HTTP|127.0.0.1:$ALL_HTTP|; s|$WORK/data|$WORK/data-all|" \
+  "$WORK/config.yaml" >"$WORK/all.yaml"
+OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$DEAD OTEL_EXPORTER_OTLP_TIMEOUT=300 OTEL_BSP_SCHEDULE_DELAY=100 \
+  start llmgw-all "$WORK/all.log" "$LLMGW" serve --config "$WORK/all.yaml" --target all
+wait_for 15 curl -sf "http://127.0.0.1:$ALL_HTTP/health/readiness" || { tail -n 5 "$WORK/all.log"; exit 1; }
+codes=$(for i in $(seq 1 50); do
+  curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$ALL_HTTP/v1/chat/completions" \
+    -H "Authorization: Bearer $LLMGW_MASTER_KEY" -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hi"}]}'
+done | sort | uniq -c | tr -s ' ')
+expect_eq "collector unreachable: every request still answers 200" "$codes" " 50 200"
+dropped() { curl -s "http://127.0.0.1:$ALL_HTTP/metrics" | awk '$1=="llmgw_otel_spans_dropped_total"{print int($2)}'; }
+if wait_for 10 bash -c "test \"\$(curl -s http://127.0.0.1:$ALL_HTTP/metrics | awk '\$1==\"llmgw_otel_spans_dropped_total\"{print int(\$2)}')\" -ge 100"; then
+  pass "... and the drop counter rises: llmgw_otel_spans_dropped_total $(dropped)"
+else
+  fail "the drop counter did not rise: '$(dropped)'"
+fi
+expect_eq "... with no span exported" "$(curl -s "http://127.0.0.1:$ALL_HTTP/metrics" | awk '$1=="llmgw_otel_spans_exported_total"{print int($2)}')" 0
+
+echo "tracing: $( [[ $E2E_FAILED == 0 ]] && echo ok || echo FAILED )"
+exit $E2E_FAILED
