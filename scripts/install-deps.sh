@@ -11,6 +11,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
+  prometheus  # for promtool: the tests check every /metrics body and the alert rules
   nodejs npm
 )
 

@@ -21,6 +21,7 @@
 #include "llmgw/providers/openai_provider.h"
 #include "llmgw/rpc/server_host.h"
 #include "llmgw/telemetry/log.h"
+#include "llmgw/telemetry/metrics.h"
 #include "llmgw/telemetry/otel_settings.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/inference_grpc.h"
@@ -80,6 +81,8 @@ struct Suite::Parts {
   std::unique_ptr<gateway::SloSourceGrpc> slo_source;
   std::unique_ptr<gateway::RestApi> rest;
   std::unique_ptr<http::Server> http;
+  // GET /metrics of a service running as its own target (llmgw.services.<s>.metrics_listen).
+  std::unique_ptr<http::Server> metrics_http;
   // Last: destroyed first, before the services it calls into.
   std::unique_ptr<rpc::ServerHost> host;
   // Pings the stores into `host`'s health service: destroyed before it.
@@ -189,6 +192,39 @@ const char* TargetName(Target t) {
   return "all";
 }
 
+namespace {
+
+// The Prometheus listener of keymgr, router, spend or health in split mode: GET /metrics
+// and nothing else (the gateway has /metrics on its HTTP port).
+absl::Status StartMetricsListener(Suite::Parts& p) {
+  const auto& l = p.config->llmgw;
+  const config::ServiceAddress* a = p.target == Target::kKeymgr   ? &l.keymgr
+                                    : p.target == Target::kRouter ? &l.router
+                                    : p.target == Target::kSpend  ? &l.spend
+                                    : p.target == Target::kHealth ? &l.health
+                                                                  : nullptr;
+  if (a == nullptr || a->metrics_listen.empty()) return absl::OkStatus();
+  auto* registry = &p.registry;
+  auto server = http::Server::Start({.listen_address = a->metrics_listen, .threads = 1},
+                                    [registry](std::shared_ptr<http::Exchange> ex) {
+                                      const auto& r = ex->request();
+                                      if (r.path == "/metrics" && r.method == "GET") {
+                                        return ex->Respond({.content_type = "text/plain; version=0.0.4",
+                                                            .body = telemetry::RenderMetrics(*registry)});
+                                      }
+                                      ex->Respond({.status = 404, .content_type = "text/plain",
+                                                   .body = "only GET /metrics here\n"});
+                                    });
+  if (!server.ok()) {
+    return absl::Status(server.status().code(), absl::StrCat("metrics_listen ", a->metrics_listen, ": ",
+                                                             server.status().message()));
+  }
+  p.metrics_http = std::move(*server);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 Suite::Suite(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 // What calls into the server on its own (the aggregator's checks, the store pings) stops
@@ -201,6 +237,7 @@ void StopCallers(Suite::Parts& p) {
 
 Suite::~Suite() {
   if (parts_->http) parts_->http->Stop();
+  if (parts_->metrics_http) parts_->metrics_http->Stop();
   if (parts_->gateway) {
     parts_->gateway->DrainSettles(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     parts_->gateway->Stop();
@@ -388,6 +425,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     if (!http.ok()) return http.status();
     p->http = std::move(*http);
   }
+  if (auto status = StartMetricsListener(*p); !status.ok()) return status;
   p->dependencies = std::make_unique<DependencyProbe>(*p->host, std::chrono::seconds(2));
   if (p->key_store) {
     p->dependencies->Add(kKeymgrStoreHealth, [store = p->key_store.get()] { return store->Ping(); });
@@ -428,6 +466,7 @@ bool Suite::Drain(std::chrono::milliseconds grace) {
   // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
   p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   if (p.http) p.http->Stop();
+  if (p.metrics_http) p.metrics_http->Stop();
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   log::Info("drained", {{"clean", clean ? "true" : "false"}, {"took_ms", static_cast<int64_t>(took.count())}});
   return clean;

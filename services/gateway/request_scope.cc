@@ -15,18 +15,6 @@ std::string UsdText(int64_t micros) {
   return buf;
 }
 
-void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info) {
-  if (info.cache_hit()) return;
-  const common::v1::Usage& u = info.usage();
-  if (u.prompt_tokens() > 0) {
-    m.tokens.Add({{"model", model}, {"direction", "input"}}).Increment(static_cast<double>(u.prompt_tokens()));
-  }
-  if (u.completion_tokens() > 0) {
-    m.tokens.Add({{"model", model}, {"direction", "output"}})
-        .Increment(static_cast<double>(u.completion_tokens()));
-  }
-}
-
 std::string AzureDeploymentModel(const std::string& path, std::string_view operation) {
   constexpr std::string_view kPrefix = "/openai/deployments/";
   std::string_view p = path;
@@ -86,6 +74,8 @@ void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
   if (info.cache_hit()) h.emplace_back("x-litellm-cache-key", info.cache_key());
   Timing t = MeasureTiming(start, info);
   overhead_micros = t.OverheadMicros();
+  upstream_seconds = (t.total_ms - t.overhead_ms) / 1000;
+  if (info.has_time_to_first_chunk()) first_token_seconds = t.total_ms / 1000;
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3f", t.total_ms);
   h.emplace_back("x-litellm-response-duration-ms", buf);
@@ -96,6 +86,20 @@ void RequestScope::AddDispatchHeaders(const router::v1::DispatchInfo& info) {
 void RequestScope::AddCost(http::Response& r, int64_t micros) {
   r.headers.emplace_back("x-litellm-response-cost", UsdText(micros));
   cost_micros = micros;
+}
+
+void RequestScope::ObserveInference(int status, const std::string& model, double seconds) const {
+  bool ok = status < 400;
+  std::optional<double> overhead;
+  if (ok && overhead_micros) overhead = static_cast<double>(*overhead_micros) / 1e6;
+  metrics->Observe({.model = model,
+                    .team = team,
+                    .status = status,
+                    .error_type = error_type,
+                    .total_seconds = seconds,
+                    .overhead_seconds = overhead,
+                    .api_seconds = ok ? upstream_seconds : std::nullopt,
+                    .first_token_seconds = ok ? first_token_seconds : std::nullopt});
 }
 
 slo::Sample RequestScope::SloSample(int status) const {
@@ -116,6 +120,7 @@ void ToAnthropic(http::Response& r, std::string_view message) {
 void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                   const absl::Status& status, const std::string& model) {
   http::Response r = ErrorResponse(status);
+  scope.error_type = RowFor(status).type;
   if (scope.anthropic_errors) ToAnthropic(r, std::string(status.message()));
   for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
   scope.Done(r.status, model);
@@ -125,6 +130,7 @@ void RespondError(const std::shared_ptr<http::Exchange>& ex, const RequestScope&
 void RespondRow(const std::shared_ptr<http::Exchange>& ex, const RequestScope& scope,
                 const ErrorRow& row, const std::string& message) {
   http::Response r = ErrorResponse(row, message);
+  scope.error_type = row.type;
   if (scope.anthropic_errors) ToAnthropic(r, message);
   for (auto& h : scope.Headers()) r.headers.push_back(std::move(h));
   scope.Done(r.status);

@@ -1,11 +1,7 @@
-// Internal to the REST edge: its metrics, the per-request scope (ids, trace, timing,
-// access log) and the error responses every route sends, shared by the inference and
-// admin routes.
+// Internal to the REST edge: the per-request scope (ids, trace, timing, metrics, access
+// log) and the error responses every route sends, shared by the inference and admin
+// routes.
 #pragma once
-
-#include <prometheus/counter.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include <chrono>
 #include <memory>
@@ -22,30 +18,12 @@
 #include "llmgw/telemetry/trace_context.h"
 #include "llmgw/telemetry/tracing.h"
 #include "services/gateway/error_table.h"
+#include "services/gateway/gateway_metrics.h"
 #include "services/gateway/rest_api.h"
 
 namespace llmgw::gateway {
 
 using Clock = std::chrono::steady_clock;
-
-struct RestApi::Metrics {
-  explicit Metrics(prometheus::Registry& r)
-      : requests(prometheus::BuildCounter()
-                     .Name("llmgw_http_requests_total")
-                     .Help("HTTP requests answered by the gateway, by route and status.")
-                     .Register(r)),
-        duration(prometheus::BuildHistogram()
-                     .Name("llmgw_http_request_duration_seconds")
-                     .Help("Time from a request's arrival to its last byte, by route.")
-                     .Register(r)),
-        tokens(prometheus::BuildCounter()
-                   .Name("llmgw_tokens_total")
-                   .Help("Tokens reported by providers, by model group and direction.")
-                   .Register(r)) {}
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-  prometheus::Family<prometheus::Counter>& tokens;
-};
 
 // So far: the whole call for a response, the time to the first chunk for a stream; the
 // overhead is what the provider's time leaves of it.
@@ -86,11 +64,16 @@ struct RequestScope {
   // its overhead for the SLO.
   void AddDispatchHeaders(const router::v1::DispatchInfo& info);
 
-  // Inference routes: the request counts for the SLO when it ends (Done).
+  // Inference routes: the request counts for the SLO and the per-model metrics when it
+  // ends (Done).
   slo::Recorder* slo = nullptr;
+  std::string team;  // the caller's, once admitted
   std::optional<int64_t> overhead_micros;
+  std::optional<double> upstream_seconds;
+  std::optional<double> first_token_seconds;  // streams
   std::optional<int64_t> cost_micros;
   bool failed_midstream = false;  // answered 200, then the stream failed
+  mutable std::string error_type;  // set by the error responses
 
   void Done(int status, const std::string& model = "", const std::string& deployment = "") const {
     if (slo) slo->Record(SloSample(status));
@@ -98,6 +81,7 @@ struct RequestScope {
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
     metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
+    if (slo) ObserveInference(status, model, seconds);
     log::Info("request", {{"request_id", request_id},
                           {"trace_id", trace.trace_id},
                           {"span_id", trace.span_id},
@@ -111,12 +95,15 @@ struct RequestScope {
   // x-litellm-response-cost on `r`; the cost counts for the SLO.
   void AddCost(http::Response& r, int64_t micros);
 
+  // Tokens and spend of the provider's answer, for the metrics.
+  void CountUsage(const std::string& model, const router::v1::DispatchInfo& info) const {
+    metrics->ObserveUsage(model, team, info);
+  }
+
   slo::Sample SloSample(int status) const;
   void EndSpan(int status, const std::string& model) const;
+  void ObserveInference(int status, const std::string& model, double seconds) const;
 };
-
-// Counts the tokens providers reported for `model` (none for cache hits).
-void CountTokens(RestApi::Metrics& m, const std::string& model, const router::v1::DispatchInfo& info);
 // USD with six decimals, for x-litellm-response-cost.
 std::string UsdText(int64_t micros);
 // "/openai/deployments/{model}{operation}" (Azure SDKs) -> "{model}"; "" for other paths.

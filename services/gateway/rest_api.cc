@@ -87,10 +87,10 @@ class AnthropicStream final : public StreamFormat {
 class SseRelay final : public StreamObserver, public std::enable_shared_from_this<SseRelay> {
  public:
   SseRelay(std::shared_ptr<http::Exchange> ex, std::shared_ptr<RequestScope> scope,
-           std::unique_ptr<StreamFormat> format, std::string model, RestApi::Metrics& metrics,
+           std::unique_ptr<StreamFormat> format, std::string model,
            std::shared_ptr<RateLease> lease, std::shared_ptr<Bill> bill)
       : ex_(std::move(ex)), scope_(std::move(scope)), format_(std::move(format)),
-        model_(std::move(model)), metrics_(metrics), lease_(std::move(lease)), bill_(std::move(bill)) {}
+        model_(std::move(model)), lease_(std::move(lease)), bill_(std::move(bill)) {}
 
   void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
 
@@ -118,7 +118,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   }
 
   void OnDone(absl::Status status, router::v1::DispatchInfo info) override {
-    CountTokens(metrics_, model_, info);
+    scope_->CountUsage(model_, info);
     if (lease_) lease_->Finish(UpstreamTokens(info));  // the slot frees as the stream ends
     // A client that left mid-stream is billed what was relayed to it (estimated).
     bill_->Settle(info, status, relayed_tokens_);
@@ -157,7 +157,6 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   std::shared_ptr<RequestScope> scope_;
   std::unique_ptr<StreamFormat> format_;
   std::string model_;
-  RestApi::Metrics& metrics_;
   std::shared_ptr<RateLease> lease_;
   std::shared_ptr<Bill> bill_;
   int64_t relayed_tokens_ = 0;
@@ -165,10 +164,16 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   bool started_ = false;
 };
 
+std::unordered_set<std::string> ModelGroups(const config::Config& c) {
+  std::unordered_set<std::string> out;
+  for (const auto& d : c.model_list) out.insert(d.model_name);
+  return out;
+}
+
 }  // namespace
 
 RestApi::RestApi(Gateway& gateway, prometheus::Registry& registry)
-    : gateway_(gateway), registry_(registry), metrics_(std::make_unique<Metrics>(registry)),
+    : gateway_(gateway), registry_(registry), metrics_(std::make_unique<Metrics>(registry, ModelGroups(gateway.config()))),
       slo_gauges_(std::make_unique<slo::Gauges>(registry)) {}
 
 RestApi::~RestApi() = default;
@@ -240,6 +245,7 @@ void RestApi::HandleChat(std::shared_ptr<http::Exchange> ex, std::string path_mo
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
       [this, ex, scope, path_model, dialect, anthropic](absl::StatusOr<common::v1::Principal> principal) {
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
+        scope->team = principal->team_id();
         // Azure-style paths name the model in the URL, which wins over the body.
         auto parsed = anthropic ? providers::ParseAnthropicRequest(ex->request().body)
                       : dialect == Dialect::kCompletions
@@ -284,7 +290,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
     } else {
       format = std::make_unique<OpenAIStream>(request.stream_options().include_usage());
     }
-    auto relay = std::make_shared<SseRelay>(ex, scope, std::move(format), model, *metrics_, lease, bill);
+    auto relay = std::make_shared<SseRelay>(ex, scope, std::move(format), model, lease, bill);
     auto control = gateway_.Stream(principal, std::move(request), scope->call, relay);
     relay->SetControl(control);
     ex->OnCancel([control] { control->Cancel(); });
@@ -302,7 +308,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
           }
           return RespondError(ex, *scope, r.status(), model);
         }
-        CountTokens(*metrics_, model, r->dispatch());
+        scope->CountUsage(model, r->dispatch());
         http::Response resp{.body = dialect == Dialect::kAnthropic
                                         ? providers::AnthropicResponseJson(r->completion())
                                     : dialect == Dialect::kCompletions

@@ -11,6 +11,7 @@ void RestApi::HandleEmbeddings(std::shared_ptr<http::Exchange> ex, std::string p
       KeyFromHeaders(ex->request()), scope->call, ex->request().path,
       [this, ex, scope, path_model](absl::StatusOr<common::v1::Principal> principal) {
         if (!principal.ok()) return RespondError(ex, *scope, principal.status());
+        scope->team = principal->team_id();
         auto request = providers::ParseEmbeddingsRequest(ex->request().body, path_model);
         if (!request.ok()) return RespondError(ex, *scope, request.status());
         if (!path_model.empty()) request->set_model(path_model);  // the URL wins, as for chat
@@ -27,7 +28,7 @@ void RestApi::HandleEmbeddings(std::shared_ptr<http::Exchange> ex, std::string p
                 return RespondError(ex, *scope, r.status(), model);
               }
               const auto& info = r->routed.dispatch();
-              CountTokens(*metrics_, model, info);
+              scope->CountUsage(model, info);
               for (auto& h : r->rate_headers) scope->extra_headers.push_back(std::move(h));
               scope->AddDispatchHeaders(info);
               http::Response resp{.body = providers::EmbeddingsResponseToJson(r->routed.embeddings(), base64)};

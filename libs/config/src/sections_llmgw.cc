@@ -53,6 +53,11 @@ const Field<ServiceAddress> kAddress[] = {
      [](const YAML::Node& v, const std::string& p, Context& c, ServiceAddress& o) {
        if (auto s = ReadHostPort(v, p, c)) o.endpoint = *s;
      }},
+    {"metrics_listen", "host:port", "none", "",
+     "Where the service serves GET /metrics (Prometheus text) as its own target; the gateway serves it on its HTTP port, `--target all` there for every service.",
+     [](const YAML::Node& v, const std::string& p, Context& c, ServiceAddress& o) {
+       if (auto s = ReadHostPort(v, p, c)) o.metrics_listen = *s;
+     }},
 };
 
 void ParseAddress(const YAML::Node& v, const std::string& p, Context& c, ServiceAddress& o) {
@@ -60,6 +65,7 @@ void ParseAddress(const YAML::Node& v, const std::string& p, Context& c, Service
   ParseMapping<ServiceAddress>(v, p, kAddress, c, parsed);
   if (!parsed.listen.empty()) o.listen = parsed.listen;
   o.endpoint = !parsed.endpoint.empty() ? parsed.endpoint : o.listen;
+  o.metrics_listen = parsed.metrics_listen;
 }
 
 using L = LlmgwSettings;
@@ -88,6 +94,10 @@ const Field<L> kServices[] = {
        ParseMapping<ServiceAddress>(v, p, kAddress, c, parsed);
        if (!parsed.listen.empty()) {
          c.Error(v["listen"], p + ".listen", "the gateway listens on llmgw.grpc_listen; set only endpoint here");
+         return;
+       }
+       if (!parsed.metrics_listen.empty()) {
+         c.Error(v["metrics_listen"], p + ".metrics_listen", "the gateway serves /metrics on llmgw.http.listen");
          return;
        }
        o.gateway_endpoint = parsed.endpoint;

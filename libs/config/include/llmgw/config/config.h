@@ -169,6 +169,7 @@ struct GeneralSettings {
 struct ServiceAddress {
   std::string listen;
   std::string endpoint;
+  std::string metrics_listen;  // GET /metrics in split mode; "" for none
 };
 
 struct HttpSettings {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# One OpenTelemetry trace per request across the five services (split mode), exported over
-# OTLP/HTTP to a test receiver (the fake provider's /v1/traces): the trace id and parent
-# links, an incoming traceparent continued, an invalid one replaced, and the collector
-# unreachable changing nothing for requests. Usage: tests/e2e/tracing.sh BUILD_DIR
+# Observability end to end, split mode: one OpenTelemetry trace per request across the five
+# services, exported over OTLP/HTTP to a test receiver (the fake provider's /v1/traces) —
+# trace id and parent links, an incoming traceparent continued, an invalid one replaced, an
+# unsampled caller, the collector unreachable changing nothing for requests; every process's
+# /metrics passing `promtool check metrics`; a canary key and prompt in no log, metric or
+# span. Usage: tests/e2e/observability.sh BUILD_DIR
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "${1:?usage: tracing.sh BUILD_DIR}" && pwd)
+BUILD=$(cd "${1:?usage: observability.sh BUILD_DIR}" && pwd)
 source "$HERE/lib.sh"
 LLMGW=$BUILD/bin/llmgw
 WORK=$(mktemp -d /tmp/llmgw-trace.XXXXXX)
@@ -16,6 +18,7 @@ start fake_provider "$WORK/fake.log" "$BUILD/bin/fake_provider" --listen 127.0.0
 wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
 FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
 GRPC=$(free_port); HTTP=$(free_port); KEYMGR=$(free_port); ROUTER=$(free_port); SPEND=$(free_port); HEALTH=$(free_port)
+declare -A METRICS=([keymgr]=$(free_port) [router]=$(free_port) [spend]=$(free_port) [health]=$(free_port))
 cat >"$WORK/config.yaml" <<YAML
 model_list:
   - model_name: fake-gpt
@@ -27,10 +30,10 @@ llmgw:
   grpc_listen: 127.0.0.1:$GRPC
   http: {listen: 127.0.0.1:$HTTP}
   services:
-    keymgr: {listen: 127.0.0.1:$KEYMGR}
-    router: {listen: 127.0.0.1:$ROUTER}
-    spend: {listen: 127.0.0.1:$SPEND}
-    health: {listen: 127.0.0.1:$HEALTH}
+    keymgr: {listen: 127.0.0.1:$KEYMGR, metrics_listen: 127.0.0.1:${METRICS[keymgr]}}
+    router: {listen: 127.0.0.1:$ROUTER, metrics_listen: 127.0.0.1:${METRICS[router]}}
+    spend: {listen: 127.0.0.1:$SPEND, metrics_listen: 127.0.0.1:${METRICS[spend]}}
+    health: {listen: 127.0.0.1:$HEALTH, metrics_listen: 127.0.0.1:${METRICS[health]}}
 YAML
 
 # Every process exports to the receiver, in small batches so the test need not wait.
@@ -45,10 +48,11 @@ wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/readiness" || { tail -n 5 "$
 KEY=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
         -d '{"key_alias":"traced","models":["fake-gpt"],"max_budget":10,"rpm_limit":1000}' |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+CANARY_PROMPT="canary-prompt-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 chat() {  # chat TRACEPARENT: prints the response's traceparent
   curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $KEY" \
     -H "traceparent: $1" -H 'tracestate: vendor=e2e' \
-    -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hello"}]}' |
+    -d "{\"model\":\"fake-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"$CANARY_PROMPT\"}]}" |
     tr -d '\r' | awk -F': ' 'tolower($1)=="traceparent"{print $2}'
 }
 spans() { curl -s "$FAKE_URL/_fake/spans" >"$WORK/spans.json"; }
@@ -104,7 +108,39 @@ expect_eq "an unsampled caller keeps its trace id" "$(cut -d- -f2 <<<"$resp")" "
 sleep 0.5; spans
 expect_eq "... and no process records its spans" "$(grep -c "$OFF" "$WORK/spans.json" || true)" 0
 
-# 4. The collector unreachable: requests are answered as before, the spans are dropped and
+# 4. Every process's /metrics is valid Prometheus text (promtool, Debian's prometheus).
+check_metrics() {  # check_metrics NAME URL
+  local out
+  curl -s "$2" >"$WORK/metrics-$1.txt"
+  if out=$(promtool check metrics <"$WORK/metrics-$1.txt" 2>&1); then
+    pass "promtool check metrics: $1 ($(grep -vc '^#' "$WORK/metrics-$1.txt") samples)"
+  else
+    fail "promtool check metrics on $1: ${out:0:400}"
+  fi
+}
+check_metrics gateway "http://127.0.0.1:$HTTP/metrics"
+for t in keymgr router spend health; do check_metrics "$t" "http://127.0.0.1:${METRICS[$t]}/metrics"; done
+expect_contains "the gateway counts requests by model group under LiteLLM's name" "$(cat "$WORK/metrics-gateway.txt")" \
+  'llmgw_proxy_total_requests_metric_total{requested_model="fake-gpt",status_code="200",team=""}'
+expect_contains "... and the spans it exported" "$(cat "$WORK/metrics-gateway.txt")" "llmgw_otel_spans_exported_total"
+expect_contains "the router serves its gRPC metrics on its own listener" "$(cat "$WORK/metrics-router.txt")" \
+  'llmgw_grpc_server_handled_total{grpc_code="OK",grpc_method="RouteChat"'
+
+# 5. A canary key and prompt appear in no log line, metric or span (a wrong key neither).
+WRONG=sk-canary-wrong-key-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+curl -s -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $WRONG" \
+  -d "{\"model\":\"fake-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"$CANARY_PROMPT\"}]}"
+sleep 0.5; spans
+for t in gateway keymgr router spend health; do
+  url="http://127.0.0.1:${METRICS[$t]:-$HTTP}/metrics"; curl -s "$url" >>"$WORK/all-metrics.txt"
+done
+for secret in "$KEY" "$WRONG" "$LLMGW_MASTER_KEY" "$CANARY_PROMPT"; do
+  where=$( (grep -l -F -- "$secret" "$WORK"/*.log "$WORK/all-metrics.txt" "$WORK/spans.json" 2>/dev/null || true) |
+          xargs -r -n1 basename | tr '\n' ' ')
+  expect_eq "canary ${secret:0:14}... is in no log, metric or span" "$where" ""
+done
+
+# 6. The collector unreachable: requests are answered as before, the spans are dropped and
 # counted (the latency side is bench/overhead.sh's: timing has no place in a test).
 DEAD=$(free_port)  # nothing listens there
 ALL_GRPC=$(free_port); ALL_HTTP=$(free_port)
@@ -126,5 +162,5 @@ else
 fi
 expect_eq "... with no span exported" "$(curl -s "http://127.0.0.1:$ALL_HTTP/metrics" | awk '$1=="llmgw_otel_spans_exported_total"{print int($2)}')" 0
 
-echo "tracing: $( [[ $E2E_FAILED == 0 ]] && echo ok || echo FAILED )"
+echo "observability: $( [[ $E2E_FAILED == 0 ]] && echo ok || echo FAILED )"
 exit $E2E_FAILED
