@@ -1,5 +1,9 @@
 #include "apps/llmgw/dependency_probe.h"
 
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include "llmgw/telemetry/log.h"
 
 namespace llmgw::app {
@@ -17,6 +21,15 @@ void DependencyProbe::Add(std::string health_name, std::function<absl::Status()>
   deps_.push_back({.name = std::move(health_name), .ping = std::move(ping)});
 }
 
+DependencyProbe::DependencyProbe(rpc::ServerHost& host, std::chrono::milliseconds interval,
+                                 prometheus::Registry& registry)
+    : host_(host),
+      interval_(interval),
+      up_(prometheus::BuildGauge()
+              .Name("llmgw_dependency_up")
+              .Help("1 while the dependency (a service's SQL store) answers its ping, checked every 2 s.")
+              .Register(registry)) {}
+
 void DependencyProbe::RunOnce() {
   for (auto& d : deps_) {
     absl::Status s = d.ping();
@@ -31,6 +44,7 @@ void DependencyProbe::RunOnce() {
     d.known = true;
     d.serving = s.ok();
     host_.SetHealth(d.name, d.serving);
+    up_.Add({{"dependency", d.name}}).Set(d.serving ? 1 : 0);
   }
 }
 

@@ -1,7 +1,7 @@
 // Reports the suite's dependencies (keymgr's and spend's SQL stores) through grpc.health.v1
 // under their own names, so the health aggregator can check them through the services that
 // own them: a thread pings each every `interval` and sets SERVING or NOT_SERVING. The pings
-// block only this thread, never a request.
+// block only this thread, never a request. Each is also the gauge llmgw_dependency_up.
 #pragma once
 
 #include <chrono>
@@ -15,12 +15,18 @@
 #include "absl/status/status.h"
 #include "llmgw/rpc/server_host.h"
 
+namespace prometheus {
+class Registry;
+class Gauge;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
 namespace llmgw::app {
 
 class DependencyProbe {
  public:
-  DependencyProbe(rpc::ServerHost& host, std::chrono::milliseconds interval)
-      : host_(host), interval_(interval) {}
+  DependencyProbe(rpc::ServerHost& host, std::chrono::milliseconds interval, prometheus::Registry& registry);
   ~DependencyProbe();
 
   void Add(std::string health_name, std::function<absl::Status()> ping);
@@ -38,6 +44,7 @@ class DependencyProbe {
   };
   rpc::ServerHost& host_;
   const std::chrono::milliseconds interval_;
+  prometheus::Family<prometheus::Gauge>& up_;
   std::vector<Dependency> deps_;
   std::mutex mu_;
   std::condition_variable cv_;

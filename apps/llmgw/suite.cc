@@ -30,6 +30,7 @@
 #include "services/health/health_aggregator.h"
 #include "services/keymgr/key_manager_grpc.h"
 #include "services/router/router_grpc.h"
+#include "services/router/router_metrics.h"
 #include "llmgw/pricing/price_table.h"
 #include "services/spend/spend_grpc.h"
 
@@ -64,6 +65,7 @@ struct Suite::Parts {
   providers::UnsupportedProvider unsupported;
   std::unique_ptr<router::Router> router;
   std::unique_ptr<router::RouterGrpc> router_grpc;
+  std::unique_ptr<router::RouterMetrics> router_metrics;
   // spend
   std::unique_ptr<pricing::PriceTable> prices;
   std::unique_ptr<spend::SqlLedgerStore> ledger;
@@ -83,6 +85,8 @@ struct Suite::Parts {
   std::unique_ptr<http::Server> http;
   // GET /metrics of a service running as its own target (llmgw.services.<s>.metrics_listen).
   std::unique_ptr<http::Server> metrics_http;
+  // Before /metrics renders: gauges read from the services (the router's deployments).
+  std::function<void()> refresh_metrics = [] {};
   // Last: destroyed first, before the services it calls into.
   std::unique_ptr<rpc::ServerHost> host;
   // Pings the stores into `host`'s health service: destroyed before it.
@@ -206,9 +210,10 @@ absl::Status StartMetricsListener(Suite::Parts& p) {
   if (a == nullptr || a->metrics_listen.empty()) return absl::OkStatus();
   auto* registry = &p.registry;
   auto server = http::Server::Start({.listen_address = a->metrics_listen, .threads = 1},
-                                    [registry](std::shared_ptr<http::Exchange> ex) {
+                                    [registry, refresh = p.refresh_metrics](std::shared_ptr<http::Exchange> ex) {
                                       const auto& r = ex->request();
                                       if (r.path == "/metrics" && r.method == "GET") {
+                                        refresh();
                                         return ex->Respond({.content_type = "text/plain; version=0.0.4",
                                                             .body = telemetry::RenderMetrics(*registry)});
                                       }
@@ -309,6 +314,10 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
                                     .unsupported = &p->unsupported},
         *p->timers);
     p->router_grpc = std::make_unique<router::RouterGrpc>(*p->router);
+    p->router_metrics = std::make_unique<router::RouterMetrics>(p->registry);
+    p->refresh_metrics = [router = p->router.get(), metrics = p->router_metrics.get()] {
+      if (auto list = router->ListDeployments(""); list.ok()) metrics->Refresh(*list);
+    };
     services.push_back(p->router_grpc.get());
     names.push_back(router::kRouterServiceName);
   }
@@ -411,6 +420,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));
     p->gateway->ConnectHealth(channel_to(l.health));
     p->rest = std::make_unique<gateway::RestApi>(*p->gateway, p->registry);
+    p->rest->SetMetricsRefresh(p->refresh_metrics);
     auto* rest = p->rest.get();
     auto http = http::Server::Start(
         {.listen_address = l.http.listen,
@@ -426,7 +436,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->http = std::move(*http);
   }
   if (auto status = StartMetricsListener(*p); !status.ok()) return status;
-  p->dependencies = std::make_unique<DependencyProbe>(*p->host, std::chrono::seconds(2));
+  p->dependencies = std::make_unique<DependencyProbe>(*p->host, std::chrono::seconds(2), p->registry);
   if (p->key_store) {
     p->dependencies->Add(kKeymgrStoreHealth, [store = p->key_store.get()] { return store->Ping(); });
   }

@@ -223,6 +223,7 @@ void RestApi::Handle(std::shared_ptr<http::Exchange> ex) {
     return;
   }
   if (path == "/metrics" && method_is("GET")) {
+    if (refresh_metrics_) refresh_metrics_();
     auto snapshot = gateway_.slo().Take();
     slo_gauges_->Set(slo::Evaluate(gateway_.config().sla, snapshot.window, snapshot.recent));
     ex->Respond({.content_type = "text/plain; version=0.0.4",

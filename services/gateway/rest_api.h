@@ -2,6 +2,7 @@
 // server, answered through the Gateway core. One instance per gateway process.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "llmgw/http/server.h"
@@ -26,6 +27,11 @@ class RestApi {
 
   // The handler to give http::Server.
   void Handle(std::shared_ptr<http::Exchange> exchange);
+
+  // Runs before each /metrics body is rendered (gauges of services in this process that
+  // are read rather than kept, such as the router's deployments under `--target all`).
+  // Set before the HTTP server starts.
+  void SetMetricsRefresh(std::function<void()> refresh) { refresh_metrics_ = std::move(refresh); }
 
   // The body of responses the HTTP server makes itself (413, 431, 503 while draining).
   static http::Response ServerErrorResponse(int status, std::string message);
@@ -59,6 +65,7 @@ class RestApi {
   prometheus::Registry& registry_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<slo::Gauges> slo_gauges_;
+  std::function<void()> refresh_metrics_;
 };
 
 }  // namespace llmgw::gateway

@@ -87,6 +87,7 @@ bool DeploymentHealth::Begin(bool& trial) {
 }
 
 void DeploymentHealth::OpenLocked(SteadyTime now, Millis duration, std::string reason) {
+  if (circuit_ != Circuit::kOpen) ++cooldowns_;
   circuit_ = Circuit::kOpen;
   // Re-cooling an open circuit extends it (LiteLLM does not: #40130).
   cooldown_until_ = std::max(cooldown_until_, now + duration);
@@ -164,6 +165,8 @@ std::optional<SteadyTime> DeploymentHealth::RecoversAt() const {
 void DeploymentHealth::SetCooldown(Millis duration, std::string reason) {
   std::lock_guard lock(mu_);
   auto now = clock_.SteadyNow();
+  RefreshLocked(now);  // an expired cooldown counts as ended before this one starts
+  if (circuit_ != Circuit::kOpen) ++cooldowns_;
   circuit_ = Circuit::kOpen;
   cooldown_until_ = now + duration;  // an operator's cooldown may also shorten one
   cooldown_reason_ = std::move(reason);
@@ -246,6 +249,7 @@ HealthSnapshot DeploymentHealth::Snapshot(Millis latency_window) const {
   s.recent_successes = successes_.Count(now);
   s.recent_failures = failure_count_.Count(now);
   s.last_error = last_error_;
+  s.cooldowns = cooldowns_;
   return s;
 }
 

@@ -54,6 +54,7 @@ struct HealthSnapshot {
   int64_t recent_successes = 0;  // within the allowed_fails window
   int64_t recent_failures = 0;
   std::string last_error;
+  int64_t cooldowns = 0;  // entered since start, automatic or by an operator
 };
 
 // Counts events over a sliding window in 30 buckets (so memory is fixed at any rate).
@@ -137,6 +138,7 @@ class DeploymentHealth {
   mutable int64_t minute_requests_ = 0;
   mutable int64_t minute_tokens_ = 0;
   std::string last_error_;
+  int64_t cooldowns_ = 0;
   std::optional<SteadyTime> last_success_;
 };
 

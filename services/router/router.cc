@@ -327,6 +327,7 @@ v1::Deployment Router::Describe(const config::Deployment& d) const {
   out.set_last_error(s.last_error);
   out.set_minute_requests(s.minute_requests);
   out.set_minute_tokens(s.minute_tokens);
+  out.set_cooldowns(s.cooldowns);
   if (auto check = checker_ ? checker_->Last(d.id) : std::nullopt) {
     auto* h = out.mutable_health_check();
     *h->mutable_checked_at() = TimeUtil::NanosecondsToTimestamp(
