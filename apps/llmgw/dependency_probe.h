@@ -14,13 +14,8 @@
 
 #include "absl/status/status.h"
 #include "llmgw/rpc/server_host.h"
+#include "llmgw/telemetry/prometheus_fwd.h"
 
-namespace prometheus {
-class Registry;
-class Gauge;
-template <typename T>
-class Family;
-}  // namespace prometheus
 
 namespace llmgw::app {
 

@@ -8,14 +8,8 @@
 #include <string>
 
 #include "llmgw/router/v1/router.pb.h"
+#include "llmgw/telemetry/prometheus_fwd.h"
 
-namespace prometheus {
-class Registry;
-class Gauge;
-class Counter;
-template <typename T>
-class Family;
-}  // namespace prometheus
 
 namespace llmgw::router {
 

@@ -5,13 +5,8 @@
 #include <vector>
 
 #include "llmgw/slo/evaluate.h"
+#include "llmgw/telemetry/prometheus_fwd.h"
 
-namespace prometheus {
-class Registry;
-class Gauge;
-template <typename T>
-class Family;
-}  // namespace prometheus
 
 namespace llmgw::slo {
 

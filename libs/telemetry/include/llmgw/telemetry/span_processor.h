@@ -12,12 +12,8 @@
 #include <vector>
 
 #include "llmgw/telemetry/tracing.h"
+#include "llmgw/telemetry/prometheus_fwd.h"
 
-namespace prometheus {
-class Registry;
-class Counter;
-class Gauge;
-}  // namespace prometheus
 
 namespace llmgw::telemetry {
 
