@@ -264,14 +264,14 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
   auto p = std::make_unique<Parts>();
   p->config = config;
   p->target = target;
-  p->spans = otlp::InstallFromSettings(
-      telemetry::ReadOtelSettings(
-          [](const std::string& name) -> std::optional<std::string> {
-            const char* v = std::getenv(name.c_str());
-            return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-          },
-          target == Target::kAll ? "llmgw" : absl::StrCat("llmgw-", TargetName(target))),
-      &p->registry);
+  auto otel = telemetry::ReadOtelSettings(
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+      },
+      target == Target::kAll ? "llmgw" : absl::StrCat("llmgw-", TargetName(target)));
+  log::SetService(otel.resource.front().second);  // service.name, as the spans say
+  p->spans = otlp::InstallFromSettings(otel, &p->registry);
   p->client_metrics = rpc::NewRpcMetrics(&p->registry);
   const auto& l = config->llmgw;
   std::vector<grpc::Service*> services;

@@ -116,7 +116,7 @@ grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* 
   auto* reactor = ctx->DefaultReactor();
   std::string key = rpc::BearerToken(rpc::ClientMetadata(*ctx, rpc::kAuthorizationKey));
   std::string request_id = rpc::ClientMetadata(*ctx, rpc::kRequestIdKey);
-  bool queued = pool_.Submit([this, reactor, route, key = std::move(key), request_id, request, response, fn] {
+  bool queued = pool_.Submit(rpc::InCallTrace(*ctx, [this, reactor, route, key = std::move(key), request_id, request, response, fn] {
     auto caller = logic_.ResolveCaller(key, route);
     if (!caller.ok()) return reactor->Finish(rpc::ToGrpcStatus(caller.status()));
     auto r = fn(*caller, *request);
@@ -131,7 +131,7 @@ grpc::ServerUnaryReactor* KeyManagerGrpc::RunAdmin(grpc::CallbackServerContext* 
     }
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(rpc::ToGrpcStatus(r.status()));
-  });
+  }));
   if (!queued) {
     reactor->Finish(rpc::ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_OVERLOADED,
                                                 "keymgr has too many admin requests queued; retry shortly",

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "llmgw/common/error.h"
+#include "llmgw/rpc/call_context.h"
 #include "llmgw/rpc/status.h"
 
 namespace llmgw::spend {
@@ -17,7 +18,7 @@ void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Resp> r, Resp*
 template <typename Resp, typename Fn>
 grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx, WorkerPool& pool, Resp* response, Fn fn) {
   auto* reactor = ctx->DefaultReactor();
-  if (!pool.Submit([reactor, response, fn] { FinishWith(reactor, fn(), response); })) {
+  if (!pool.Submit(rpc::InCallTrace(*ctx, [reactor, response, fn] { FinishWith(reactor, fn(), response); }))) {
     reactor->Finish(rpc::ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, common::v1::ERROR_KIND_OVERLOADED,
                                                 "spend has too many queries queued; retry shortly",
                                                 {.retry_after = std::chrono::seconds(1)})));

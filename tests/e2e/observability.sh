@@ -108,6 +108,31 @@ expect_eq "an unsampled caller keeps its trace id" "$(cut -d- -f2 <<<"$resp")" "
 sleep 0.5; spans
 expect_eq "... and no process records its spans" "$(grep -c "$OFF" "$WORK/spans.json" || true)" 0
 
+# 4. Database work joins the trace of the call it serves: keymgr's on an admin write,
+# spend's on a report.
+KT=5b8efff798038103d269b633813fc60c ST=6c9f0aa8a9d14e2b8b1f3c5d7e9a0b1c
+curl -sf -o /dev/null "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+  -H "traceparent: 00-$KT-eee19b7ec3c1b174-01" -d '{"key_alias":"db-span"}'
+curl -sf -o /dev/null "http://127.0.0.1:$HTTP/spend/logs" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+  -H "traceparent: 00-$ST-eee19b7ec3c1b174-01"
+db_spans() {  # db_spans TRACE SERVICE: the database spans of the trace from SERVICE, parented in the trace
+  spans; python3 -c "
+import json,sys; d=[s for s in json.load(open('$WORK/spans.json'))['spans'] if s['trace_id']=='$1']
+ids={s['span_id'] for s in d}
+db=[s for s in d if s['service']=='$2' and 'db.system.name' in s['attributes'] and s['parent_span_id'] in ids]
+print(' '.join(sorted({s['name'] for s in db}))); sys.exit(0 if db else 1)"
+}
+if wait_for 10 db_spans "$KT" llmgw-keymgr; then
+  pass "keymgr's database work is in the admin call's trace: $(db_spans "$KT" llmgw-keymgr)"
+else
+  fail "no keymgr database span in trace $KT"
+fi
+if wait_for 10 db_spans "$ST" llmgw-spend; then
+  pass "spend's database work is in the report's trace: $(db_spans "$ST" llmgw-spend)"
+else
+  fail "no spend database span in trace $ST"
+fi
+
 # 4. Every process's /metrics is valid Prometheus text (promtool, Debian's prometheus).
 check_metrics() {  # check_metrics NAME URL
   local out

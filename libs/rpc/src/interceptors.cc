@@ -113,7 +113,9 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
                                {"grpc_method", method_},
                                {"grpc_code", code},
                                {"duration_ms", seconds * 1000},
-                               {"request_id", request_id_}});
+                               {"request_id", request_id_},
+                               {"trace_id", span_.context().trace_id},
+                               {"span_id", span_.context().span_id}});
     } else {
       log::Debug("rpc", {{"grpc_service", service_},
                          {"grpc_method", method_},

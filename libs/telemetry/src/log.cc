@@ -100,6 +100,13 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   }
 }
 
+namespace {
+// Set once at start, before other threads log.
+std::string g_service;
+}  // namespace
+
+void SetService(std::string_view service) { g_service = std::string(service); }
+
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   std::string line;
   line.reserve(128 + msg.size());
@@ -107,6 +114,10 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   AppendTimestamp(line);
   line += "\",\"level\":\"";
   line += LevelName(level);
+  if (!g_service.empty()) {
+    line += "\",\"service\":\"";
+    AppendJsonEscaped(line, g_service);
+  }
   line += "\",\"msg\":\"";
   AppendJsonEscaped(line, msg);
   line += '"';

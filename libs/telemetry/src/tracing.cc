@@ -102,6 +102,14 @@ Span StartSpan(std::string_view name, SpanKind kind, const TraceContext* parent,
   return span;
 }
 
+namespace {
+thread_local const TraceContext* t_ambient = nullptr;
+}  // namespace
+
+ScopedParent::ScopedParent(const TraceContext* parent) : previous_(t_ambient) { t_ambient = parent; }
+ScopedParent::~ScopedParent() { t_ambient = previous_; }
+const TraceContext* AmbientParent() { return t_ambient; }
+
 void InstallTracing(std::shared_ptr<SpanSink> sink, Sampler sampler) {
   std::lock_guard lock(g_install_mu);
   const Installed* next = sink ? new Installed{std::move(sink), sampler} : nullptr;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "llmgw/telemetry/tracing.h"
+
 namespace llmgw::rpc {
 
 inline constexpr char kRequestIdKey[] = "x-request-id";
@@ -38,6 +40,17 @@ CallContext FromServerContext(const grpc::ServerContextBase& ctx);
 
 // The value of one metadata key the client sent, or "".
 std::string ClientMetadata(const grpc::ServerContextBase& ctx, const char* key);
+
+// `fn` wrapped to run with the call's span as the thread's ambient trace parent: work a
+// handler hands to a pool (database queries) then joins the call's trace.
+template <typename Fn>
+auto InCallTrace(const grpc::ServerContextBase& ctx, Fn fn) {
+  auto parent = telemetry::ParseTraceparent(ClientMetadata(ctx, kTraceparentKey));
+  return [parent, fn = std::move(fn)]() mutable {
+    telemetry::ScopedParent traced(parent ? &*parent : nullptr);
+    fn();
+  };
+}
 
 // A client context carrying `call` with a deadline of now + `timeout`.
 std::unique_ptr<grpc::ClientContext> NewClientContext(const CallContext& call,

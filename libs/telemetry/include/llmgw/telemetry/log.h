@@ -25,6 +25,8 @@ struct Field {
   bool is_number = false;
 };
 
+// Every line's "service" field (the process's service.name); call once at start.
+void SetService(std::string_view service);
 // Sets the lowest level written; from LLMGW_LOG_LEVEL (debug|info|warn|error) at start.
 void SetLevel(Level level);
 bool Enabled(Level level);

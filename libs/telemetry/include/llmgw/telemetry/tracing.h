@@ -84,6 +84,20 @@ class Span {
 // another process (traceparent). tracestate and the random-trace-id flag carry over.
 Span StartSpan(std::string_view name, SpanKind kind, const TraceContext* parent, bool parent_remote);
 
+// The span that work on this thread belongs to, for layers that are not handed a context
+// (the database): set around work a service hands to a pool. Nests; null clears it.
+class ScopedParent {
+ public:
+  explicit ScopedParent(const TraceContext* parent);
+  ~ScopedParent();
+  ScopedParent(const ScopedParent&) = delete;
+  ScopedParent& operator=(const ScopedParent&) = delete;
+
+ private:
+  const TraceContext* previous_;
+};
+const TraceContext* AmbientParent();
+
 // Installs where ended spans go and how new ones are sampled (at start, before traffic);
 // nullptr turns recording off. The sink must outlive every span started while installed:
 // uninstall, then drain it, before it is destroyed.
