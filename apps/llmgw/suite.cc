@@ -1,6 +1,7 @@
 #include "apps/llmgw/suite.h"
 
 #include "apps/llmgw/dependency_probe.h"
+#include "apps/llmgw/process_metrics.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -85,8 +86,13 @@ struct Suite::Parts {
   std::unique_ptr<http::Server> http;
   // GET /metrics of a service running as its own target (llmgw.services.<s>.metrics_listen).
   std::unique_ptr<http::Server> metrics_http;
-  // Before /metrics renders: gauges read from the services (the router's deployments).
-  std::function<void()> refresh_metrics = [] {};
+  // Before /metrics renders: gauges read from the services (the router's deployments, the
+  // queues), each a refresher.
+  std::unique_ptr<ProcessMetrics> process_metrics;
+  std::vector<std::function<void()>> refreshers;
+  std::function<void()> refresh_metrics = [this] {
+    for (const auto& r : refreshers) r();
+  };
   // Last: destroyed first, before the services it calls into.
   std::unique_ptr<rpc::ServerHost> host;
   // Pings the stores into `host`'s health service: destroyed before it.
@@ -315,9 +321,9 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
         *p->timers);
     p->router_grpc = std::make_unique<router::RouterGrpc>(*p->router);
     p->router_metrics = std::make_unique<router::RouterMetrics>(p->registry);
-    p->refresh_metrics = [router = p->router.get(), metrics = p->router_metrics.get()] {
+    p->refreshers.push_back([router = p->router.get(), metrics = p->router_metrics.get()] {
       if (auto list = router->ListDeployments(""); list.ok()) metrics->Refresh(*list);
-    };
+    });
     services.push_back(p->router_grpc.get());
     names.push_back(router::kRouterServiceName);
   }
@@ -373,6 +379,13 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     names.push_back(gateway::kSloSourceServiceName);
   }
 
+  // Every refresher is added here, before a server can serve /metrics.
+  p->process_metrics = std::make_unique<ProcessMetrics>(p->registry);
+  p->refreshers.push_back([pp = p.get()] {
+    if (pp->admin_pool) pp->process_metrics->SetPoolQueue("keymgr-admin", pp->admin_pool->queued());
+    if (pp->query_pool) pp->process_metrics->SetPoolQueue("spend-query", pp->query_pool->queued());
+    if (pp->ledger_writer) pp->process_metrics->SetLedger(pp->ledger_writer->queued(), pp->ledger_writer->spooled());
+  });
   std::string listen = l.grpc_listen;
   switch (target) {
     case Target::kKeymgr: listen = l.keymgr.listen; break;

@@ -34,7 +34,9 @@ RestApi::Metrics::Metrics(prometheus::Registry& r, std::unordered_set<std::strin
       input_tokens(Counter(r, "llmgw_input_tokens_metric_total", "Prompt tokens providers reported, by model group and team.")),
       output_tokens(Counter(r, "llmgw_output_tokens_metric_total",
                             "Completion tokens providers reported, by model group and team.")),
-      spend(Counter(r, "llmgw_spend_metric_total", "USD spent on provider calls, by model group and team.")) {}
+      spend(Counter(r, "llmgw_spend_metric_total", "USD spent on provider calls, by model group and team.")),
+      fallbacks(Counter(r, "llmgw_deployment_successful_fallbacks_total",
+                        "Requests a fallback group answered, by the group asked for and the one that answered.")) {}
 
 const std::string& RestApi::Metrics::ModelLabel(const std::string& model) const {
   static const std::string kOther = "other";
@@ -64,6 +66,10 @@ void RestApi::Metrics::ObserveUsage(const std::string& model, const std::string&
                                     const router::v1::DispatchInfo& info) {
   const prometheus::Labels labels{{"requested_model", ModelLabel(model)}, {"team", team}};
   if (info.cost().micros() > 0) spend.Add(labels).Increment(static_cast<double>(info.cost().micros()) / 1e6);
+  if (info.fallbacks() > 0) {
+    fallbacks.Add({{"requested_model", ModelLabel(model)}, {"fallback_model", ModelLabel(info.model_group())}})
+        .Increment();
+  }
   if (info.cache_hit()) return;
   const common::v1::Usage& u = info.usage();
   if (u.prompt_tokens() > 0) input_tokens.Add(labels).Increment(static_cast<double>(u.prompt_tokens()));

@@ -36,6 +36,7 @@ struct RestApi::Metrics {
   prometheus::Family<prometheus::Counter>& input_tokens;
   prometheus::Family<prometheus::Counter>& output_tokens;
   prometheus::Family<prometheus::Counter>& spend;
+  prometheus::Family<prometheus::Counter>& fallbacks;
 
   // What one inference request measured, observed when it ends.
   struct Inference {

@@ -301,6 +301,12 @@ expect_contains "all: ... no client-seen errors" "$out" "| Client-seen errors | 
 expect_contains "all: ... the failed deployment recovered" "$out" "| Time to recover | "
 if [[ "$out" == *"not within"* ]]; then fail "all: drill: drill-primary did not recover"; fi
 expect_contains "all: ... with progress shown while it ran" "$(cat "$WORK/drill.progress")" "forced to fail for 2.0s"
+out=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
+expect_contains "all: /metrics counts the drill's fallbacks" "$out" \
+  'llmgw_deployment_successful_fallbacks_total{fallback_model="drill-backup",requested_model="drill-gpt"}'
+expect_contains "all: ... and the primary's cooldowns" "$out" 'llmgw_deployment_cooled_down_total{deployment="drill-primary",model_group="drill-gpt"}'
+expect_contains "all: ... and the queues" "$out" 'llmgw_spend_spool_entries 0'
+
 # Every command of every runbook, against this suite (and a TLS endpoint on loopback for
 # cert-expiry.md).
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \
