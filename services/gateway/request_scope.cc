@@ -30,7 +30,7 @@ RequestScope::RequestScope(const http::Request& r, std::string route_name, RestA
   if (!IsValidRequestId(request_id)) request_id = NewRequestId();
   // An invalid traceparent starts a new trace, and its tracestate goes with it.
   auto incoming = telemetry::ParseTraceparent(r.Header("traceparent"));
-  if (incoming) incoming->tracestate = std::string(r.Header("tracestate"));
+  if (incoming) incoming->tracestate = telemetry::SanitizeTracestate(r.Header("tracestate"));
   span = telemetry::StartSpan(absl::StrCat(r.method, " ", route), telemetry::SpanKind::kServer,
                               incoming ? &*incoming : nullptr, incoming.has_value());
   if (span.recording()) {

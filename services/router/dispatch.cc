@@ -339,6 +339,7 @@ void Dispatch::AttemptDone(absl::Status status, AttemptReport report) {
     span = std::move(attempt_span_);
   }
   if (span.recording()) {
+    if (!report.response_model.empty()) span.SetAttribute("gen_ai.response.model", report.response_model);
     span.SetAttribute("gen_ai.usage.input_tokens", report.usage.prompt_tokens());
     span.SetAttribute("gen_ai.usage.output_tokens", report.usage.completion_tokens());
     if (!status.ok()) {

@@ -57,6 +57,8 @@ struct AttemptReport {
   std::optional<Millis> time_to_first_chunk;
   // Output already reached the client: the request cannot be retried any more.
   bool committed = false;
+  // The model the provider says answered (gen_ai.response.model); "" when it did not say.
+  std::string response_model;
 };
 
 class Dispatch : public providers::CallHandle, public std::enable_shared_from_this<Dispatch> {

@@ -54,6 +54,7 @@ class Router::Unary final : public Dispatch {
                 AttemptReport report{.latency = Since(self->router_.clock_, start)};
                 if (!r.ok()) return self->AttemptDone(r.status(), report);
                 report.usage = r->usage();
+                report.response_model = r->model();
                 self->completion_ = std::move(*r);
                 self->AttemptDone(absl::OkStatus(), report);
               });
@@ -96,6 +97,7 @@ class Router::Stream final : public Dispatch {
     SteadyTime start;
     std::optional<Millis> ttft;
     common::v1::Usage usage;
+    std::string model;  // the first chunk's
   };
 
   std::shared_ptr<providers::CallHandle> StartAttempt(const config::Deployment& d) override {
@@ -117,6 +119,7 @@ class Router::Stream final : public Dispatch {
                              }
                            }
                            if (chunk.has_usage()) a->usage = chunk.usage();
+                           if (a->model.empty()) a->model = chunk.model();
                            self->Keep(chunk);
                            self->sink_.on_chunk(std::move(chunk));
                          },
@@ -126,7 +129,8 @@ class Router::Stream final : public Dispatch {
                                              {.usage = a->usage,
                                               .latency = Since(self->router_.clock_, a->start),
                                               .time_to_first_chunk = a->ttft,
-                                              .committed = self->committed_});
+                                              .committed = self->committed_,
+                                              .response_model = a->model});
                          }});
   }
 

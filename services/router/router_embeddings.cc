@@ -32,6 +32,7 @@ class Router::Embed final : public Dispatch {
                  AttemptReport report{.latency = Since(self->router_.clock_, start)};
                  if (!r.ok()) return self->AttemptDone(r.status(), report);
                  report.usage = r->usage();
+                 report.response_model = r->model();
                  self->answer_ = std::move(*r);
                  self->AttemptDone(absl::OkStatus(), report);
                });

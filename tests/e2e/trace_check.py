@@ -54,8 +54,8 @@ def main():
     parent = by_id.get(att["parent_span_id"])
     if not parent or parent["name"] != "llmgw.router.v1.Router/RouteChat" or parent["kind"] != 2:
         sys.exit("FAIL the provider attempt's parent is not the router's RouteChat server span")
-    for key in ("gen_ai.provider.name", "gen_ai.request.model", "gen_ai.usage.input_tokens",
-                "gen_ai.usage.output_tokens"):
+    for key in ("gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model",
+                "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"):
         if key not in att["attributes"]:
             sys.exit(f"FAIL the provider attempt has no {key}")
     print(f"ok: {len(spans)} spans, one trace, services {sorted(services)}")

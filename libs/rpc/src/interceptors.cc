@@ -161,7 +161,9 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
     auto parent = telemetry::ParseTraceparent(std::string_view(tp->second.data(), tp->second.size()));
     if (!parent) return;
     auto ts = md.find(kTracestateKey);
-    if (ts != md.end()) parent->tracestate.assign(ts->second.data(), ts->second.size());
+    if (ts != md.end()) {
+      parent->tracestate = telemetry::SanitizeTracestate(std::string_view(ts->second.data(), ts->second.size()));
+    }
     span_ = telemetry::StartSpan(service_ + "/" + method_, telemetry::SpanKind::kServer, &*parent, true);
     SetRpcAttributes(span_, service_, method_);
     traceparent_ = span_.context().ToTraceparent();

@@ -1,5 +1,7 @@
 #include "llmgw/telemetry/trace_context.h"
 
+#include <vector>
+
 #include "llmgw/common/ids.h"
 
 namespace llmgw::telemetry {
@@ -74,9 +76,74 @@ std::optional<TraceContext> ParseTraceparent(std::string_view header) {
   return c;
 }
 
+namespace {
+
+// key: [a-z0-9][a-z0-9_-*/]{0,255}, or tenant@system with a 241- and 14-character limit.
+bool ValidKey(std::string_view k) {
+  auto simple = [](std::string_view s, size_t max) {
+    if (s.empty() || s.size() > max) return false;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
+    for (char c : s) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*' || c == '/';
+      if (!ok) return false;
+    }
+    return true;
+  };
+  size_t at = k.find('@');
+  if (at == std::string_view::npos) return simple(k, 256);
+  return simple(k.substr(0, at), 241) && simple(k.substr(at + 1), 14);
+}
+
+// value: up to 256 printable ASCII characters except ',' and '=', not ending in a space.
+bool ValidValue(std::string_view v) {
+  if (v.empty() || v.size() > 256 || v.back() == ' ') return false;
+  for (char c : v) {
+    if (c < 0x20 || c > 0x7e || c == ',' || c == '=') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string SanitizeTracestate(std::string_view header) {
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  size_t pos = 0;
+  while (pos <= header.size()) {
+    size_t comma = header.find(',', pos);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view m = Trim(header.substr(pos, comma - pos));
+    pos = comma + 1;
+    if (m.empty()) continue;  // empty members are allowed and dropped
+    size_t eq = m.find('=');
+    if (eq == std::string_view::npos) return "";
+    std::string_view key = m.substr(0, eq), value = m.substr(eq + 1);
+    if (!ValidKey(key) || !ValidValue(value)) return "";
+    bool seen = false;
+    for (const auto& [k, _] : members) seen = seen || k == key;
+    if (!seen) members.emplace_back(key, value);  // a duplicate key keeps its first value
+    if (members.size() > 32) return "";
+  }
+  // At most 512 characters: drop members over 128 characters first, then from the right.
+  auto joined_size = [&] {
+    size_t n = 0;
+    for (const auto& [k, v] : members) n += k.size() + 1 + v.size() + 1;
+    return n == 0 ? 0 : n - 1;
+  };
+  for (size_t i = members.size(); i-- > 0 && joined_size() > 512;) {
+    if (members[i].first.size() + 1 + members[i].second.size() > 128) members.erase(members.begin() + i);
+  }
+  while (joined_size() > 512) members.pop_back();
+  std::string out;
+  for (const auto& [k, v] : members) {
+    if (!out.empty()) out += ',';
+    out.append(k).append("=").append(v);
+  }
+  return out;
+}
+
 TraceContext ContinueOrStart(std::string_view traceparent, std::string_view tracestate) {
   if (auto parsed = ParseTraceparent(traceparent)) {
-    if (tracestate.size() <= 512) parsed->tracestate = std::string(Trim(tracestate));
+    parsed->tracestate = SanitizeTracestate(tracestate);
     return *parsed;
   }
   return TraceContext::NewRoot();

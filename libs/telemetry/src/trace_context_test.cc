@@ -44,5 +44,27 @@ TEST(TraceContextTest, ContinueKeepsTheTraceAndStartDropsTracestate) {
   EXPECT_TRUE(ParseTraceparent(fresh.ToTraceparent()).has_value());
 }
 
+TEST(TraceContextTest, TracestateIsPropagatedAsTheSpecSays) {
+  EXPECT_EQ(SanitizeTracestate(" vendor=1 ,, rojo=00f067aa0ba902b7 "), "vendor=1,rojo=00f067aa0ba902b7");
+  EXPECT_EQ(SanitizeTracestate("tenant@sys=x,a=1,a=2"), "tenant@sys=x,a=1");  // the first of a repeated key
+  EXPECT_EQ(SanitizeTracestate("Upper=1"), "");      // keys are lowercase
+  EXPECT_EQ(SanitizeTracestate("a=1,b"), "");        // a member without '='
+  EXPECT_EQ(SanitizeTracestate("a=x=y"), "");        // '=' in a value
+  std::string members;
+  for (int i = 0; i < 32; ++i) members += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
+  EXPECT_EQ(SanitizeTracestate(members), members);  // 32 are kept
+  EXPECT_EQ(SanitizeTracestate(members + ",k32=v"), "");  // 33: the whole header goes
+  // Over 512 characters: the long member goes first, then members from the right.
+  std::string long_member = "big=" + std::string(200, 'x');
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += std::string(i ? "," : "") + "m" + std::to_string(i) + "=" + std::string(20, 'y');
+  std::string out = SanitizeTracestate(many + "," + long_member);
+  EXPECT_EQ(out.find("big="), std::string::npos);
+  EXPECT_LE(out.size(), 512u);
+  EXPECT_EQ(out.substr(0, 3), "m0=");
+  EXPECT_EQ(ContinueOrStart(kValid, members + ",k32=v").tracestate, "");  // the traceparent stays valid
+  EXPECT_EQ(ContinueOrStart(kValid, members + ",k32=v").trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
 }  // namespace
 }  // namespace llmgw::telemetry

@@ -28,6 +28,11 @@ struct TraceContext {
 // the caller then starts a new trace and drops tracestate.
 std::optional<TraceContext> ParseTraceparent(std::string_view header);
 
+// `tracestate` as W3C Trace Context says to propagate it: members trimmed, empty ones
+// dropped, a repeated key keeps its first value; "" when a member is malformed or there are
+// more than 32; at most 512 characters (members over 128 go first, then from the right).
+std::string SanitizeTracestate(std::string_view header);
+
 // The incoming context, or a new root when `traceparent` is absent or invalid. tracestate is
 // kept only with a valid traceparent.
 TraceContext ContinueOrStart(std::string_view traceparent, std::string_view tracestate);
