@@ -162,16 +162,15 @@ void HealthAggregator::Check(std::function<void(v1::SystemHealth)> done) {
     const auto& t = targets[i];
     auto* c = round->result.add_components();
     c->set_name(t.component.empty() ? "service/" + t.service : t.component);
-    ServiceWatch::Status w = (*watches)[i]->Get();
-    using State = ServiceWatch::Status::State;
-    if (w.state == State::kUnknown) {
+    // A live stream saying SERVING is current (a change would have been pushed). Anything
+    // else is asked afresh: a stream's NOT_SERVING may be the moment before a service that
+    // just started reports SERVING, and a down service's reason is best said by a Check.
+    if ((*watches)[i]->Get().state != ServiceWatch::Status::State::kServing) {
       ask.push_back(i);
       continue;
     }
-    // A live stream's answer is current; a broken one's holds since it broke.
     *c->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    c->set_status(w.state == State::kServing ? v1::SYSTEM_STATUS_SERVING : v1::SYSTEM_STATUS_NOT_SERVING);
-    c->set_reason(w.reason);
+    c->set_status(v1::SYSTEM_STATUS_SERVING);
   }
   round->pending = ask.size() + (router ? 1 : 0);
   if (round->pending == 0) {

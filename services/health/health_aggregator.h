@@ -48,8 +48,8 @@ class HealthAggregator {
   // Adds the router's deployments as components (its operator RPC takes the master key).
   void SetRouter(std::shared_ptr<grpc::Channel> channel, std::string master_key);
 
-  // The verdict from the watch streams' last answers; a target whose stream has not
-  // answered yet is asked with Check. `done` runs once (NOT_SERVING without any call after
+  // The verdict: a target whose watch stream says SERVING is taken at its word (no call);
+  // any other is asked with Check. `done` runs once (NOT_SERVING without any call after
   // Stop).
   void Check(std::function<void(v1::SystemHealth)> done);
 

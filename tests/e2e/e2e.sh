@@ -390,7 +390,7 @@ else
 fi
 out=$("$CTL" --addr "127.0.0.1:$HEALTH_PORT" health 2>&1 || true)
 echo "$out" | grep -E 'system|Router' | sed 's/^/    /'
-expect_contains "split: ... naming the router as the reason" "$out" "reason: service/llmgw.router.v1.Router: health watch ended"
+expect_contains "split: ... naming the router as the reason" "$out" "reason: service/llmgw.router.v1.Router: health check failed"
 out=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$HTTP_PORT/health/readiness")
 expect_eq "split: ... and /health/readiness answers 503" "${out##*$'\n'}" 503
 expect_contains "split: ... listing the router as not serving" "$out" '"name":"service/llmgw.router.v1.Router","status":"NOT_SERVING"'

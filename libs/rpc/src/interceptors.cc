@@ -200,7 +200,8 @@ class ClientInterceptor final : public grpc::experimental::Interceptor {
   ClientInterceptor(grpc::experimental::ClientRpcInfo* info, std::shared_ptr<RpcMetrics> metrics)
       : metrics_(std::move(metrics)), start_(std::chrono::steady_clock::now()) {
     std::tie(service_, method_) = SplitMethod(info->method());
-    if (info->client_context() != nullptr &&
+    // Subscriptions (Watch*) live as long as their watcher: they have no deadline by design.
+    if (info->client_context() != nullptr && !IsSubscription(method_) &&
         info->client_context()->deadline() == std::chrono::system_clock::time_point::max()) {
       // Every call must have a deadline (NewClientContext gives one); count the offenders.
       metrics_->client_without_deadline->Add({{"grpc_service", service_}, {"grpc_method", method_}})
