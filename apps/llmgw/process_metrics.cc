@@ -18,7 +18,15 @@ ProcessMetrics::ProcessMetrics(prometheus::Registry& r)
       spool_(prometheus::BuildGauge()
                  .Name("llmgw_spend_spool_entries")
                  .Help("Ledger rows in the local spool, waiting for the database (grows while it is down).")
-                 .Register(r)) {}
+                 .Register(r)),
+      team_max_(prometheus::BuildGauge()
+                    .Name("llmgw_team_max_budget_metric")
+                    .Help("A team's max_budget in USD, as of its last request.")
+                    .Register(r)),
+      team_remaining_(prometheus::BuildGauge()
+                          .Name("llmgw_remaining_team_budget_metric")
+                          .Help("USD left of a team's budget in its current period (spend and reservations taken off).")
+                          .Register(r)) {}
 
 void ProcessMetrics::SetPoolQueue(const std::string& pool, size_t queued) {
   pool_queue_.Add({{"pool", pool}}).Set(static_cast<double>(queued));
@@ -27,6 +35,17 @@ void ProcessMetrics::SetPoolQueue(const std::string& pool, size_t queued) {
 void ProcessMetrics::SetLedger(size_t queued, size_t spooled) {
   ledger_queue_.Add({}).Set(static_cast<double>(queued));
   spool_.Add({}).Set(static_cast<double>(spooled));
+}
+
+}  // namespace llmgw::app
+
+namespace llmgw::app {
+
+void ProcessMetrics::SetTeamBudgets(const std::vector<spend::SpendService::TeamBudget>& budgets) {
+  for (const auto& b : budgets) {
+    team_max_.Add({{"team", b.team}}).Set(static_cast<double>(b.max_budget) / 1e6);
+    team_remaining_.Add({{"team", b.team}}).Set(static_cast<double>(b.remaining) / 1e6);
+  }
 }
 
 }  // namespace llmgw::app

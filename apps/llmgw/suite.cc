@@ -385,6 +385,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     if (pp->admin_pool) pp->process_metrics->SetPoolQueue("keymgr-admin", pp->admin_pool->queued());
     if (pp->query_pool) pp->process_metrics->SetPoolQueue("spend-query", pp->query_pool->queued());
     if (pp->ledger_writer) pp->process_metrics->SetLedger(pp->ledger_writer->queued(), pp->ledger_writer->spooled());
+    if (pp->spend) pp->process_metrics->SetTeamBudgets(pp->spend->TeamBudgets());
   });
   std::string listen = l.grpc_listen;
   switch (target) {

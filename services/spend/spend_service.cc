@@ -108,6 +108,14 @@ absl::StatusOr<v1::ReserveResponse> SpendService::Reserve(const v1::ReserveReque
   auto lines = LinesFor(r.principal(), r.model_group(), r.end_user());
   if (!lines.ok()) return lines.status();
   MicroUsd amount = WorstCase(r);
+  {
+    std::lock_guard lock(teams_mu_);
+    for (const auto& line : *lines) {
+      if (line.max_budget >= 0 && line.scope.rfind("team:", 0) == 0 && line.scope.find('|') == std::string::npos) {
+        teams_[line.scope] = line;
+      }
+    }
+  }
   int64_t ttl = r.has_ttl() ? std::max<int64_t>(1, r.ttl().seconds()) : 600;
   if (auto s = book_.Reserve(r.request_id(), *lines, amount, clock_.Now(), std::chrono::seconds(ttl)); !s.ok()) {
     return s;
@@ -115,6 +123,21 @@ absl::StatusOr<v1::ReserveResponse> SpendService::Reserve(const v1::ReserveReque
   v1::ReserveResponse out;
   out.mutable_reserved()->set_micros(amount);
   out.set_max_output_tokens(OutputTokens(r));
+  return out;
+}
+
+std::vector<SpendService::TeamBudget> SpendService::TeamBudgets() const {
+  std::vector<BudgetLine> lines;
+  {
+    std::lock_guard lock(teams_mu_);
+    for (const auto& [_, line] : teams_) lines.push_back(line);
+  }
+  std::vector<TeamBudget> out;
+  for (const auto& line : lines) {
+    BudgetBook::View v = book_.Get(line.scope, line.period);
+    out.push_back({.team = line.scope.substr(5), .max_budget = line.max_budget,
+                   .remaining = line.max_budget - v.spend - v.reserved});
+  }
   return out;
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "llmgw/common/clock.h"
@@ -46,6 +48,15 @@ class SpendService {
   int64_t OutputTokens(const v1::ReserveRequest& r) const;
   size_t reservations() const { return book_.reservations(); }
 
+  // The team budgets seen in reservations, with what is left of each in its current period
+  // (max - spend - reserved), for the metrics.
+  struct TeamBudget {
+    std::string team;
+    MicroUsd max_budget = 0;
+    MicroUsd remaining = 0;
+  };
+  std::vector<TeamBudget> TeamBudgets() const;
+
  private:
   SpendService(SpendOptions options, const pricing::PriceTable& prices, LedgerStore& store, LedgerWriter& writer,
                const Clock& clock)
@@ -62,6 +73,8 @@ class SpendService {
   LedgerWriter& writer_;
   const Clock& clock_;
   BudgetBook book_;
+  mutable std::mutex teams_mu_;
+  std::map<std::string, BudgetLine> teams_;  // by scope ("team:<id>"), the last line seen
 };
 
 }  // namespace llmgw::spend

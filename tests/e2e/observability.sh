@@ -151,6 +151,23 @@ expect_contains "... and the spans it exported" "$(cat "$WORK/metrics-gateway.tx
 expect_contains "the router serves its gRPC metrics on its own listener" "$(cat "$WORK/metrics-router.txt")" \
   'llmgw_grpc_server_handled_total{grpc_code="OK",grpc_method="RouteChat"'
 
+# A team's budget and what is left of it, on spend's listener.
+TEAM=$(curl -sf "http://127.0.0.1:$HTTP/team/new" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+         -d '{"team_alias":"metrics-team","max_budget":5}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["team_id"])')
+TKEY=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+         -d "{\"team_id\":\"$TEAM\",\"models\":[\"fake-gpt\"]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+curl -sf -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $TKEY" \
+  -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hi"}]}'
+remaining() {
+  curl -s "http://127.0.0.1:${METRICS[spend]}/metrics" | awk -v t="llmgw_remaining_team_budget_metric{team=\"$TEAM\"}" '$1==t{print $2}'
+}
+if wait_for 5 bash -c "test -n \"\$(curl -s http://127.0.0.1:${METRICS[spend]}/metrics | grep 'llmgw_remaining_team_budget_metric{team=\"$TEAM\"}')\""; then
+  left=$(remaining)
+  expect_eq "spend reports the team's budget left (below its \$5 after a call)" "$(python3 -c "print(0 < $left < 5)")" True
+else
+  fail "no llmgw_remaining_team_budget_metric for team $TEAM"
+fi
+
 # 5. A canary key and prompt appear in no log line, metric or span (a wrong key neither).
 WRONG=sk-canary-wrong-key-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 curl -s -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $WRONG" \
