@@ -340,6 +340,8 @@ void Dispatch::AttemptDone(absl::Status status, AttemptReport report) {
   }
   if (span.recording()) {
     if (!report.response_model.empty()) span.SetAttribute("gen_ai.response.model", report.response_model);
+    if (!report.input_messages.empty()) span.SetAttribute("gen_ai.input.messages", report.input_messages);
+    if (!report.output_messages.empty()) span.SetAttribute("gen_ai.output.messages", report.output_messages);
     span.SetAttribute("gen_ai.usage.input_tokens", report.usage.prompt_tokens());
     span.SetAttribute("gen_ai.usage.output_tokens", report.usage.completion_tokens());
     if (!status.ok()) {

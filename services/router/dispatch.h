@@ -59,6 +59,10 @@ struct AttemptReport {
   bool committed = false;
   // The model the provider says answered (gen_ai.response.model); "" when it did not say.
   std::string response_model;
+  // JSON arrays for gen_ai.input.messages / gen_ai.output.messages; filled only when
+  // telemetry::CaptureMessageContent().
+  std::string input_messages;
+  std::string output_messages;
 };
 
 class Dispatch : public providers::CallHandle, public std::enable_shared_from_this<Dispatch> {

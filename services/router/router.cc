@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/common/error.h"
 #include "llmgw/providers/tokens.h"
@@ -35,6 +36,18 @@ providers::Provider& ProviderSet::For(const std::string& name) const {
   return it == by_name.end() ? *unsupported : *it->second;
 }
 
+// Messages as a JSON array (their protobuf JSON), for spans that capture content.
+static std::string MessagesJson(const google::protobuf::RepeatedPtrField<common::v1::ChatMessage>& messages) {
+  std::string out = "[";
+  for (const auto& m : messages) {
+    std::string one;
+    (void)google::protobuf::util::MessageToJsonString(m, &one);
+    if (out.size() > 1) out += ',';
+    out += one;
+  }
+  return out + "]";
+}
+
 // A non-streaming request: each attempt is one provider call.
 class Router::Unary final : public Dispatch {
  public:
@@ -55,6 +68,12 @@ class Router::Unary final : public Dispatch {
                 if (!r.ok()) return self->AttemptDone(r.status(), report);
                 report.usage = r->usage();
                 report.response_model = r->model();
+                if (telemetry::CaptureMessageContent()) {
+                  report.input_messages = MessagesJson(self->request_.messages());
+                  google::protobuf::RepeatedPtrField<common::v1::ChatMessage> out;
+                  for (const auto& c : r->choices()) *out.Add() = c.message();
+                  report.output_messages = MessagesJson(out);
+                }
                 self->completion_ = std::move(*r);
                 self->AttemptDone(absl::OkStatus(), report);
               });

@@ -204,5 +204,29 @@ else
 fi
 expect_eq "... with no span exported" "$(curl -s "http://127.0.0.1:$ALL_HTTP/metrics" | awk '$1=="llmgw_otel_spans_exported_total"{print int($2)}')" 0
 
+# 7. Content capture is opt-in: with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
+# the provider attempt's span carries the prompt and the answer (section 5 showed they are
+# absent without it).
+CAP_GRPC=$(free_port); CAP_HTTP=$(free_port)
+sed -e "s|127.0.0.1:$GRPC|127.0.0.1:$CAP_GRPC|; s|127.0.0.1:$HTTP|127.0.0.1:$CAP_HTTP|; s|$WORK/data|$WORK/data-cap|" \
+  "$WORK/config.yaml" >"$WORK/cap.yaml"
+OTEL_EXPORTER_OTLP_ENDPOINT=$FAKE_URL OTEL_BSP_SCHEDULE_DELAY=100 OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true \
+  start llmgw-capture "$WORK/capture.log" "$LLMGW" serve --config "$WORK/cap.yaml" --target all
+wait_for 15 curl -sf "http://127.0.0.1:$CAP_HTTP/health/readiness" || { tail -n 5 "$WORK/capture.log"; exit 1; }
+CAP=7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a
+curl -s -o /dev/null "http://127.0.0.1:$CAP_HTTP/v1/chat/completions" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
+  -H "traceparent: 00-$CAP-eee19b7ec3c1b174-01" \
+  -d '{"model":"fake-gpt","messages":[{"role":"user","content":"captured-prompt-42"}]}'
+captured() {
+  spans; python3 -c "
+import json,sys; d=[s for s in json.load(open('$WORK/spans.json'))['spans'] if s['trace_id']=='$CAP' and 'gen_ai.input.messages' in s['attributes']]
+sys.exit(0 if d and 'captured-prompt-42' in d[0]['attributes']['gen_ai.input.messages'] and d[0]['attributes'].get('gen_ai.output.messages') else 1)"
+}
+if wait_for 10 captured; then
+  pass "with content capture on, the attempt span carries gen_ai.input.messages and gen_ai.output.messages"
+else
+  fail "content capture on: no gen_ai.input.messages with the prompt in trace $CAP"
+fi
+
 echo "observability: $( [[ $E2E_FAILED == 0 ]] && echo ok || echo FAILED )"
 exit $E2E_FAILED

@@ -172,6 +172,10 @@ std::shared_ptr<telemetry::BatchSpanProcessor> InstallFromSettings(const telemet
   }
   auto processor = std::make_shared<telemetry::BatchSpanProcessor>(std::move(*exporter), settings.batch, registry);
   telemetry::InstallTracing(processor, settings.sampler);
+  telemetry::SetCaptureMessageContent(settings.capture_message_content);
+  if (settings.capture_message_content) {
+    log::Warn("prompts and answers are recorded in spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)");
+  }
   log::Info("tracing on", {{"endpoint", settings.endpoint}, {"service", settings.resource.front().second}});
   return processor;
 }

@@ -174,6 +174,9 @@ OtelSettings ReadOtelSettings(const EnvVar& env, const std::string& service_name
   for (auto& a : attributes) out.resource.push_back(std::move(a));
 
   ReadSampler(env, out);
+  if (auto c = env("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")) {
+    out.capture_message_content = Lower(Trim(*c)) == "true";
+  }
   if (auto v = PositiveInt(env, "OTEL_BSP_MAX_QUEUE_SIZE", out.warnings)) out.batch.max_queue_size = *v;
   if (auto v = PositiveInt(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", out.warnings)) out.batch.max_export_batch_size = *v;
   if (auto v = PositiveInt(env, "OTEL_BSP_SCHEDULE_DELAY", out.warnings)) out.batch.schedule_delay = std::chrono::milliseconds(*v);

@@ -118,4 +118,11 @@ void InstallTracing(std::shared_ptr<SpanSink> sink, Sampler sampler) {
 
 bool TracingEnabled() { return g_installed.load(std::memory_order_acquire) != nullptr; }
 
+namespace {
+std::atomic<bool> g_capture_content{false};
+}  // namespace
+
+void SetCaptureMessageContent(bool on) { g_capture_content.store(on, std::memory_order_relaxed); }
+bool CaptureMessageContent() { return g_capture_content.load(std::memory_order_relaxed) && TracingEnabled(); }
+
 }  // namespace llmgw::telemetry

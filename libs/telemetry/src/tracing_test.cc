@@ -203,6 +203,9 @@ TEST(OtelSettingsTest, HeadersTimeoutResourceAndBatchLimits) {
 
 TEST(OtelSettingsTest, SamplerFromTheEnvironment) {
   EXPECT_TRUE(ReadOtelSettings(Env({}), "x").sampler.parent_based);
+  EXPECT_FALSE(ReadOtelSettings(Env({}), "x").capture_message_content);  // users' data: off unless asked
+  EXPECT_TRUE(ReadOtelSettings(Env({{"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "TRUE"}}), "x")
+                  .capture_message_content);
   auto s = ReadOtelSettings(Env({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.25"}}), "x");
   EXPECT_EQ(s.sampler.root, Sampler::Root::kRatio);
   EXPECT_FALSE(s.sampler.parent_based);

@@ -29,6 +29,9 @@ struct OtelSettings {
   std::vector<std::pair<std::string, std::string>> resource;  // service.name first
   Sampler sampler;
   BatchOptions batch;
+  // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true: attempt spans carry the prompt
+  // and the answer. Off by default: they are the users' data.
+  bool capture_message_content = false;
   std::vector<std::string> warnings;
 };
 

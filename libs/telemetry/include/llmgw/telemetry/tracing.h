@@ -104,4 +104,10 @@ const TraceContext* AmbientParent();
 void InstallTracing(std::shared_ptr<SpanSink> sink, Sampler sampler);
 bool TracingEnabled();
 
+// Whether provider attempt spans may carry the prompt and the answer
+// (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true); off unless an operator turns it
+// on.
+void SetCaptureMessageContent(bool on);
+bool CaptureMessageContent();
+
 }  // namespace llmgw::telemetry
