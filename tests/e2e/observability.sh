@@ -56,33 +56,31 @@ chat() {  # chat TRACEPARENT: prints the response's traceparent
     tr -d '\r' | awk -F': ' 'tolower($1)=="traceparent"{print $2}'
 }
 spans() { curl -s "$FAKE_URL/_fake/spans" >"$WORK/spans.json"; }
-has_trace() {  # has_trace TRACE_ID N: the receiver holds N spans of the trace
-  spans; python3 -c "import json,sys; d=json.load(open('$WORK/spans.json')); sys.exit(0 if sum(s['trace_id']=='$1' for s in d['spans'])>=$2 else 1)"
-}
 
 # 1. An incoming traceparent is continued: same trace id, the gateway's span its child.
 TRACE=4bf92f3577b34da6a3ce929d0e0e4736 CALLER=00f067aa0ba902b7
 resp=$(chat "00-$TRACE-$CALLER-01")
 expect_eq "the response's traceparent carries the caller's trace id" "$(cut -d- -f2 <<<"$resp")" "$TRACE"
-# gateway 1 + keymgr 2 (Admit) + spend 2 (Reserve) + router 2 (RouteChat) + provider 1.
-if wait_for 10 has_trace "$TRACE" 8; then
-  if out=$(python3 "$HERE/trace_check.py" "$WORK/spans.json" "$TRACE" --parent "$CALLER" \
-             --services llmgw-gateway,llmgw-keymgr,llmgw-spend,llmgw-router 2>&1); then
-    pass "one trace across gateway, keymgr, spend and router, parent links correct"
-  else
-    fail "the trace: ${out##*$'\n'}"
-  fi
-  echo "$out" | sed 's/^/    /'
+# Each process exports on its own schedule: wait until the trace is whole (or 10 s pass).
+whole() {  # whole TRACE [trace_check args]: the receiver holds the trace and it checks out
+  local trace=$1; shift
+  spans; python3 "$HERE/trace_check.py" "$WORK/spans.json" "$trace" "$@" >/dev/null 2>&1
+}
+SERVICES=llmgw-gateway,llmgw-keymgr,llmgw-spend,llmgw-router
+wait_for 10 whole "$TRACE" --parent "$CALLER" --services "$SERVICES" || true
+if out=$(python3 "$HERE/trace_check.py" "$WORK/spans.json" "$TRACE" --parent "$CALLER" --services "$SERVICES" 2>&1); then
+  pass "one trace across gateway, keymgr, spend and router, parent links correct"
 else
-  spans; fail "the receiver did not get the trace's spans: $(head -c 600 "$WORK/spans.json")"
+  fail "the trace: ${out##*$'\n'}"
 fi
+echo "$out" | sed 's/^/    /'
 expect_eq "tracestate travels with the trace to the router" "$(python3 -c "
 import json; d=json.load(open('$WORK/spans.json'))
 print(sorted({s['trace_state'] for s in d['spans'] if s['trace_id']=='$TRACE' and s['service']=='llmgw-router'}))")" "['vendor=e2e']"
 gw_span=$(python3 -c "
 import json; d=json.load(open('$WORK/spans.json'))
 s=[s for s in d['spans'] if s['trace_id']=='$TRACE' and s['service']=='llmgw-gateway' and s['kind']==2][0]
-a=s['attributes']; print(a['http.request.method'], a['http.route'], a['http.response.status_code'], a['url.scheme'])")
+a=s['attributes']; print(a['http.request.method'], a['http.route'], a['http.response.status_code'], a['url.scheme'])" 2>&1 || true)
 expect_eq "the gateway span has the HTTP server attributes" "$gw_span" "POST /v1/chat/completions 200 http"
 
 # 2. An invalid traceparent starts a new trace (and the gateway span has no parent).
@@ -90,8 +88,7 @@ for bad in "00-00000000000000000000000000000000-$CALLER-01" "00-$TRACE-$CALLER-0
   resp=$(chat "$bad")
   new=$(cut -d- -f2 <<<"$resp")
   if [[ -n "$new" && "$new" != "$TRACE" && "$new" != 00000000000000000000000000000000 ]]; then
-    if wait_for 10 has_trace "$new" 8 &&
-       python3 "$HERE/trace_check.py" "$WORK/spans.json" "$new" --parent "" >/dev/null 2>&1; then
+    if wait_for 10 whole "$new" --parent "" --services "$SERVICES"; then
       pass "invalid traceparent '${bad:0:24}...' -> a new trace $new"
     else
       fail "the new trace for '$bad' is not whole: $(python3 "$HERE/trace_check.py" "$WORK/spans.json" "$new" 2>&1 | tail -1)"
