@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # First look at what the gateway adds: the same POST /v1/chat/completions against the fake
 # provider directly and through `llmgw serve --target all`, with wrk (closed loop), one
-# connection (latency) and 32 connections (throughput). The full harness (open-loop rates,
+# connection (latency) and 32 connections (throughput), and with bench/openloop at fixed
+# arrival rates (open loop). The full harness (open-loop rates,
 # streams, CPU and RSS, peers) is bench/'s job in the performance issue.
 #   bench/overhead.sh [BUILD_DIR] [SECONDS]
 set -euo pipefail
@@ -69,6 +70,18 @@ for c in 1 32; do
   run "direct to fake provider" "$FAKE" "$c" "$LLMGW_MASTER_KEY"
   run "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$c" "$LLMGW_MASTER_KEY"
   run "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$c" "$LIMITED"
+done
+# Open loop: a constant arrival rate, latency from each request's due time (bench/openloop.cc),
+# so queueing shows; added latency = gateway minus direct at the same rate.
+openloop() {  # openloop LABEL URL RATE KEY
+  echo "$1 (open loop, $3/s, 5s):"
+  "$BUILD/bin/openloop" --url "$2/v1/chat/completions" --rate "$3" --seconds 5 \
+    --header "Authorization: Bearer $4" --body '{"model":"bench","messages":[{"role":"user","content":"Write one sentence about the sea."}]}' || true
+}
+for rate in 200 1000; do
+  openloop "direct to fake provider" "$FAKE" "$rate" "$LLMGW_MASTER_KEY"
+  openloop "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$rate" "$LLMGW_MASTER_KEY"
+  openloop "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$rate" "$LIMITED"
 done
 run "through llmgw (all), master key, tracing every request to an OTLP receiver" "$TRACED" 1 "$LLMGW_MASTER_KEY"
 run "through llmgw (all), master key, tracing to an unreachable collector" "$DEADCOLLECTOR" 1 "$LLMGW_MASTER_KEY"
