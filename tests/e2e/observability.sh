@@ -16,6 +16,9 @@ export LLMGW_MASTER_KEY=sk-trace-master-key-0123
 
 start fake_provider "$WORK/fake.log" "$BUILD/bin/fake_provider" --listen 127.0.0.1:0 --port-file "$WORK/fake.port"
 wait_for 10 test -s "$WORK/fake.port" || { cat "$WORK/fake.log"; exit 1; }
+# Ready means healthy: /health/readiness also answers 200 ("degraded") while the health
+# process itself is not up yet, before keymgr and the others are.
+healthy() { curl -s "http://127.0.0.1:$1/health/readiness" | grep -q '"status":"healthy"'; }
 FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
 GRPC=$(free_port); HTTP=$(free_port); KEYMGR=$(free_port); ROUTER=$(free_port); SPEND=$(free_port); HEALTH=$(free_port)
 declare -A METRICS=([keymgr]=$(free_port) [router]=$(free_port) [spend]=$(free_port) [health]=$(free_port))
@@ -41,7 +44,7 @@ for t in keymgr router spend health gateway; do
   OTEL_EXPORTER_OTLP_ENDPOINT=$FAKE_URL OTEL_BSP_SCHEDULE_DELAY=100 \
     start "llmgw-$t" "$WORK/$t.log" "$LLMGW" serve --config "$WORK/config.yaml" --target "$t"
 done
-wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/readiness" || { tail -n 5 "$WORK"/*.log; exit 1; }
+wait_for 20 healthy "$HTTP" || { tail -n 5 "$WORK"/*.log; exit 1; }
 
 # A key with an rpm limit and a budget: each request is admitted by keymgr and reserved by
 # spend, so every service has work in its trace.
@@ -187,7 +190,7 @@ sed -e "s|127.0.0.1:$GRPC|127.0.0.1:$ALL_GRPC|; s|127.0.0.1:$HTTP|127.0.0.1:$ALL
   "$WORK/config.yaml" >"$WORK/all.yaml"
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$DEAD OTEL_EXPORTER_OTLP_TIMEOUT=300 OTEL_BSP_SCHEDULE_DELAY=100 \
   start llmgw-all "$WORK/all.log" "$LLMGW" serve --config "$WORK/all.yaml" --target all
-wait_for 15 curl -sf "http://127.0.0.1:$ALL_HTTP/health/readiness" || { tail -n 5 "$WORK/all.log"; exit 1; }
+wait_for 20 healthy "$ALL_HTTP" || { tail -n 5 "$WORK/all.log"; exit 1; }
 codes=$(for i in $(seq 1 50); do
   curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$ALL_HTTP/v1/chat/completions" \
     -H "Authorization: Bearer $LLMGW_MASTER_KEY" -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hi"}]}'
@@ -209,7 +212,7 @@ sed -e "s|127.0.0.1:$GRPC|127.0.0.1:$CAP_GRPC|; s|127.0.0.1:$HTTP|127.0.0.1:$CAP
   "$WORK/config.yaml" >"$WORK/cap.yaml"
 OTEL_EXPORTER_OTLP_ENDPOINT=$FAKE_URL OTEL_BSP_SCHEDULE_DELAY=100 OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true \
   start llmgw-capture "$WORK/capture.log" "$LLMGW" serve --config "$WORK/cap.yaml" --target all
-wait_for 15 curl -sf "http://127.0.0.1:$CAP_HTTP/health/readiness" || { tail -n 5 "$WORK/capture.log"; exit 1; }
+wait_for 20 healthy "$CAP_HTTP" || { tail -n 5 "$WORK/capture.log"; exit 1; }
 CAP=7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a
 curl -s -o /dev/null "http://127.0.0.1:$CAP_HTTP/v1/chat/completions" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
   -H "traceparent: 00-$CAP-eee19b7ec3c1b174-01" \
