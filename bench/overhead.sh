@@ -30,6 +30,8 @@ sla: {max_p95_overhead_ms: 5, min_availability_pct: 99.9, max_cost_per_call_usd:
 YAML
 LLMGW_LOG_LEVEL=warn start llmgw "$WORK/llmgw.log" taskset -c 0 "$BUILD/bin/llmgw" serve --config "$WORK/config.yaml"
 wait_for 15 curl -sf "http://127.0.0.1:$HTTP/health/liveliness"
+sleep 1
+echo "llmgw (all) idle RSS: $(ps -o rss= -p "${E2E_PIDS[1]}") KiB"
 # The same gateway with tracing on: exporting every span to a receiver (the fake provider's
 # /v1/traces), and exporting to a collector nobody listens on (spans dropped and counted).
 traced() {  # traced NAME ENDPOINT: starts a traced copy; its HTTP port goes to $TRACED_HTTP
@@ -78,10 +80,18 @@ openloop() {  # openloop LABEL URL RATE KEY
   "$BUILD/bin/openloop" --url "$2/v1/chat/completions" --rate "$3" --seconds 5 \
     --header "Authorization: Bearer $4" --body '{"model":"bench","messages":[{"role":"user","content":"Write one sentence about the sea."}]}' || true
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${E2E_PIDS[1]}/stat"; }  # llmgw's utime + stime
+cpu_per_request() {  # cpu_per_request TICKS_BEFORE REQUESTS
+  echo "  llmgw CPU per request: $(( ($(cpu_ticks) - $1) * 1000000 / $(getconf CLK_TCK) / $2 )) us"
+}
 for rate in 200 1000; do
   openloop "direct to fake provider" "$FAKE" "$rate" "$LLMGW_MASTER_KEY"
+  before=$(cpu_ticks)
   openloop "through llmgw (all), master key" "http://127.0.0.1:$HTTP" "$rate" "$LLMGW_MASTER_KEY"
+  cpu_per_request "$before" $((rate * 5))
+  before=$(cpu_ticks)
   openloop "through llmgw (all), virtual key with rpm + parallel limits + budget" "http://127.0.0.1:$HTTP" "$rate" "$LIMITED"
+  cpu_per_request "$before" $((rate * 5))
 done
 run "through llmgw (all), master key, tracing every request to an OTLP receiver" "$TRACED" 1 "$LLMGW_MASTER_KEY"
 run "through llmgw (all), master key, tracing to an unreachable collector" "$DEADCOLLECTOR" 1 "$LLMGW_MASTER_KEY"
