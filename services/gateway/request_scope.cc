@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "llmgw/providers/anthropic_inbound.h"
 
@@ -31,7 +30,7 @@ RequestScope::RequestScope(const http::Request& r, std::string route_name, RestA
   // An invalid traceparent starts a new trace, and its tracestate goes with it.
   auto incoming = telemetry::ParseTraceparent(r.Header("traceparent"));
   if (incoming) incoming->tracestate = telemetry::SanitizeTracestate(r.Header("tracestate"));
-  span = telemetry::StartSpan(absl::StrCat(r.method, " ", route), telemetry::SpanKind::kServer,
+  span = telemetry::StartSpan(telemetry::SpanName({r.method, " ", route}), telemetry::SpanKind::kServer,
                               incoming ? &*incoming : nullptr, incoming.has_value());
   if (span.recording()) {
     span.SetAttribute("http.request.method", r.method);

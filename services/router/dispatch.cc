@@ -306,11 +306,15 @@ std::string HostOf(const std::string& url) {
 }  // namespace
 
 void Dispatch::OpenAttemptSpan(const config::Deployment& d) {
-  attempt_options_ = options_;
+  attempt_traced_ = false;
+  // Tracing off, or no trace to join (a background call): the caller's traceparent goes on.
+  if (!telemetry::TracingEnabled()) return;
   auto parent = telemetry::ParseTraceparent(options_.traceparent);
-  if (!parent) return;  // no trace to join (a background call)
+  if (!parent) return;
+  attempt_options_ = options_;
+  attempt_traced_ = true;
   parent->tracestate = options_.tracestate;
-  telemetry::Span span = telemetry::StartSpan(absl::StrCat(Operation(), " ", d.params.upstream_model),
+  telemetry::Span span = telemetry::StartSpan(telemetry::SpanName({Operation(), " ", d.params.upstream_model}),
                                               telemetry::SpanKind::kClient, &*parent, false);
   attempt_options_.traceparent = span.context().ToTraceparent();
   if (span.recording()) {

@@ -85,8 +85,8 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   virtual void Finish(absl::Status status, v1::DispatchInfo info) = 0;
 
   void AttemptDone(absl::Status status, AttemptReport report);
-  // The current attempt's: its traceparent names the attempt's span.
-  const providers::CallOptions& options() const { return attempt_options_; }
+  // The current attempt's: its traceparent names the attempt's span when one is recorded.
+  const providers::CallOptions& options() const { return attempt_traced_ ? attempt_options_ : options_; }
   // gen_ai.operation.name of the attempts' spans.
   virtual const char* Operation() const { return "chat"; }
   // The dispatch so far (deployment of the current attempt, attempts, retries, fallbacks).
@@ -112,7 +112,8 @@ class Dispatch : public providers::CallHandle, public std::enable_shared_from_th
   DispatchEnv env_;
   const std::string model_;
   const providers::CallOptions options_;
-  providers::CallOptions attempt_options_;  // set by Next before StartAttempt
+  providers::CallOptions attempt_options_;  // set by Next before StartAttempt, when traced
+  bool attempt_traced_ = false;
   const int64_t estimated_tokens_;
 
   mutable std::mutex mu_;

@@ -156,6 +156,7 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
   // the calls it makes are its children. Calls without a valid traceparent (operator tools,
   // background batches, health polls) get no span.
   void StartSpan(std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    if (!telemetry::TracingEnabled()) return;  // the caller's traceparent passes on as it is
     auto tp = md.find(kTraceparentKey);
     if (tp == md.end()) return;
     auto parent = telemetry::ParseTraceparent(std::string_view(tp->second.data(), tp->second.size()));
@@ -164,7 +165,7 @@ class ServerInterceptor final : public grpc::experimental::Interceptor {
     if (ts != md.end()) {
       parent->tracestate = telemetry::SanitizeTracestate(std::string_view(ts->second.data(), ts->second.size()));
     }
-    span_ = telemetry::StartSpan(service_ + "/" + method_, telemetry::SpanKind::kServer, &*parent, true);
+    span_ = telemetry::StartSpan(telemetry::SpanName({service_, "/", method_}), telemetry::SpanKind::kServer, &*parent, true);
     SetRpcAttributes(span_, service_, method_);
     traceparent_ = span_.context().ToTraceparent();
     tp->second = grpc::string_ref(traceparent_);
@@ -237,14 +238,14 @@ class ClientInterceptor final : public grpc::experimental::Interceptor {
   // parent, and the server sees the client span as its parent). Calls without one (health
   // checks, background work) and subscriptions get none.
   void StartSpan(std::multimap<std::string, std::string>& md) {
-    if (IsInfrastructure(service_) || IsSubscription(method_)) return;
+    if (!telemetry::TracingEnabled() || IsInfrastructure(service_) || IsSubscription(method_)) return;
     auto tp = md.find(kTraceparentKey);
     if (tp == md.end()) return;
     auto parent = telemetry::ParseTraceparent(tp->second);
     if (!parent) return;
     auto ts = md.find(kTracestateKey);
     if (ts != md.end()) parent->tracestate = ts->second;
-    span_ = telemetry::StartSpan(service_ + "/" + method_, telemetry::SpanKind::kClient, &*parent, false);
+    span_ = telemetry::StartSpan(telemetry::SpanName({service_, "/", method_}), telemetry::SpanKind::kClient, &*parent, false);
     SetRpcAttributes(span_, service_, method_);
     tp->second = span_.context().ToTraceparent();
   }

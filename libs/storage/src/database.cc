@@ -20,7 +20,7 @@ class TracedTransaction final : public Transaction {
     const telemetry::TraceContext* parent = telemetry::AmbientParent();
     if (parent == nullptr || !telemetry::TracingEnabled()) return inner_.Execute(sql, params);
     std::string_view op = sql.substr(0, sql.find_first_of(" \n\t("));
-    telemetry::Span span = telemetry::StartSpan(std::string(op) + " " + system_, telemetry::SpanKind::kClient,
+    telemetry::Span span = telemetry::StartSpan(telemetry::SpanName({op, " ", system_}), telemetry::SpanKind::kClient,
                                                 parent, false);
     span.SetAttribute("db.system.name", system_);
     span.SetAttribute("db.operation.name", op);

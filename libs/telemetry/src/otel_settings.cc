@@ -1,5 +1,7 @@
 #include "llmgw/telemetry/otel_settings.h"
 
+#include "libs/telemetry/src/list_items.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -7,12 +9,7 @@
 namespace llmgw::telemetry {
 namespace {
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
+std::string Trim(const std::string& s) { return std::string(internal::TrimBlanks(s)); }
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -99,17 +96,11 @@ void ReadSampler(const EnvVar& env, OtelSettings& out) {
 
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseKeyValueList(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = Trim(text.substr(pos, comma - pos));
-    pos = comma + 1;
-    if (item.empty()) continue;
+  for (std::string_view item : internal::ListItems(text)) {
     size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) return std::nullopt;
-    auto key = PercentDecode(Trim(item.substr(0, eq)));
-    auto value = PercentDecode(Trim(item.substr(eq + 1)));
+    if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+    auto key = PercentDecode(std::string(internal::TrimBlanks(item.substr(0, eq))));
+    auto value = PercentDecode(std::string(internal::TrimBlanks(item.substr(eq + 1))));
     if (!key || !value || key->empty()) return std::nullopt;
     out.emplace_back(std::move(*key), std::move(*value));
   }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "libs/telemetry/src/list_items.h"
 #include "llmgw/common/ids.h"
 
 namespace llmgw::telemetry {
@@ -15,12 +16,6 @@ bool IsLowerHex(std::string_view s) {
 }
 
 bool AllZero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string NonZeroHex(size_t bytes) {
   std::string id;
@@ -55,7 +50,7 @@ TraceContext TraceContext::Child() const {
 }
 
 std::optional<TraceContext> ParseTraceparent(std::string_view header) {
-  std::string_view h = Trim(header);
+  std::string_view h = internal::TrimBlanks(header);
   if (h.size() < 55) return std::nullopt;
   std::string_view version = h.substr(0, 2);
   if (!IsLowerHex(version) || version == "ff") return std::nullopt;
@@ -107,13 +102,7 @@ bool ValidValue(std::string_view v) {
 
 std::string SanitizeTracestate(std::string_view header) {
   std::vector<std::pair<std::string_view, std::string_view>> members;
-  size_t pos = 0;
-  while (pos <= header.size()) {
-    size_t comma = header.find(',', pos);
-    if (comma == std::string_view::npos) comma = header.size();
-    std::string_view m = Trim(header.substr(pos, comma - pos));
-    pos = comma + 1;
-    if (m.empty()) continue;  // empty members are allowed and dropped
+  for (std::string_view m : internal::ListItems(header)) {  // empty members are allowed and dropped
     size_t eq = m.find('=');
     if (eq == std::string_view::npos) return "";
     std::string_view key = m.substr(0, eq), value = m.substr(eq + 1);

@@ -118,6 +118,13 @@ void InstallTracing(std::shared_ptr<SpanSink> sink, Sampler sampler) {
 
 bool TracingEnabled() { return g_installed.load(std::memory_order_acquire) != nullptr; }
 
+std::string SpanName(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  if (!TracingEnabled()) return out;
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
 namespace {
 std::atomic<bool> g_capture_content{false};
 }  // namespace

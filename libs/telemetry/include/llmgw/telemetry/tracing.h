@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -79,6 +80,10 @@ class Span {
   TraceContext context_;
   std::unique_ptr<SpanData> data_;
 };
+
+// A span's name from its parts ("POST", " ", "/v1/chat/completions"), built only while
+// spans are recorded: with tracing off the request path allocates nothing for it.
+std::string SpanName(std::initializer_list<std::string_view> parts);
 
 // A span under `parent` (nullptr: a new trace). `parent_remote`: the parent arrived from
 // another process (traceparent). tracestate and the random-trace-id flag carry over.
