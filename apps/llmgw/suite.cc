@@ -1,6 +1,7 @@
 #include "apps/llmgw/suite.h"
 
 #include "apps/llmgw/dependency_probe.h"
+#include "apps/llmgw/local_services.h"
 #include "apps/llmgw/process_metrics.h"
 
 #include <prometheus/counter.h>
@@ -67,6 +68,8 @@ struct Suite::Parts {
   std::unique_ptr<router::Router> router;
   std::unique_ptr<router::RouterGrpc> router_grpc;
   std::unique_ptr<router::RouterMetrics> router_metrics;
+  // --target all: the gateway's hot path into the router (and keymgr, spend) without gRPC.
+  std::unique_ptr<LocalCalls> local_calls;
   // spend
   std::unique_ptr<pricing::PriceTable> prices;
   std::unique_ptr<spend::SqlLedgerStore> ledger;
@@ -254,6 +257,8 @@ Suite::~Suite() {
     parts_->gateway->Stop();
   }
   StopCallers(*parts_);
+  // Cancels the routed calls still in flight, as the server's shutdown does for gRPC ones.
+  if (parts_->local_calls) parts_->local_calls->Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
   if (parts_->host) parts_->host->Shutdown(std::chrono::system_clock::now());
   // Admin work still queued runs to its end while the services it calls into exist.
   parts_->admin_pool.reset();
@@ -431,6 +436,10 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(std::shared_ptr<const config
     p->aggregator->SetSlo(config->sla, std::move(gateways));
   }
   if (p->gateway) {
+    if (target == Target::kAll) {
+      p->local_calls = std::make_unique<LocalCalls>(*p->router, *p->timers);
+      p->gateway->UseLocal(p->local_calls->Services(p->key_manager.get(), p->spend.get()));
+    }
     p->gateway->Connect(channel_to(l.keymgr), channel_to(l.router), channel_to(l.spend));
     p->gateway->ConnectHealth(channel_to(l.health));
     p->rest = std::make_unique<gateway::RestApi>(*p->gateway, p->registry);
@@ -487,6 +496,7 @@ bool Suite::Drain(std::chrono::milliseconds grace) {
   if (p.ledger_writer) p.ledger_writer->Flush();  // every row committed or spooled
   if (p.gateway) p.gateway->Stop();
   StopCallers(p);
+  if (p.local_calls) p.local_calls->Shutdown(std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
   // Whatever is left (health watchers, cut-off calls) gets a moment, then is cancelled.
   p.host->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   if (p.http) p.http->Stop();

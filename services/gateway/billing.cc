@@ -72,6 +72,27 @@ void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatC
   base.mutable_usage()->set_prompt_tokens(providers::EstimatePromptTokens(request));
   bool budgeted = principal.budgets_size() > 0 || (end_user_budgets_ && !request.user().empty());
   if (!budgeted || stub_ == nullptr) return done(std::make_shared<Bill>(weak_from_this(), std::move(base)));
+  spend::v1::ReserveRequest reserve;
+  reserve.set_request_id(call.request_id);
+  *reserve.mutable_principal() = principal;
+  reserve.set_model_group(request.model());
+  reserve.set_end_user(request.user());
+  reserve.set_prompt_tokens(providers::MaxPromptTokens(request));
+  bool has_max = request.has_max_completion_tokens() || request.has_max_tokens();
+  reserve.set_max_output_tokens(request.has_max_completion_tokens() ? request.max_completion_tokens()
+                                : request.has_max_tokens()          ? request.max_tokens()
+                                                                    : 0);
+  *reserve.mutable_ttl() = TimeUtil::MillisecondsToDuration((lifetime + std::chrono::seconds(30)).count());
+  // The reservation assumed this many output tokens: hold the request to it.
+  auto reserved = [this, &request, has_max](const spend::v1::ReserveResponse& r, spend::v1::SettleRequest base) {
+    if (!has_max && r.max_output_tokens() > 0) request.set_max_tokens(r.max_output_tokens());
+    return std::make_shared<Bill>(weak_from_this(), std::move(base));
+  };
+  if (local_reserve_) {
+    auto r = local_reserve_(reserve);
+    if (!r.ok()) return done(r.status());
+    return done(reserved(*r, std::move(base)));
+  }
   struct Call {
     std::unique_ptr<grpc::ClientContext> ctx;
     spend::v1::ReserveRequest request;
@@ -79,24 +100,11 @@ void SpendClient::Open(const common::v1::Principal& principal, common::v1::ChatC
   };
   auto c = std::make_shared<Call>();
   c->ctx = rpc::NewClientContext(call, rpc_timeout_);
-  c->request.set_request_id(call.request_id);
-  *c->request.mutable_principal() = principal;
-  c->request.set_model_group(request.model());
-  c->request.set_end_user(request.user());
-  c->request.set_prompt_tokens(providers::MaxPromptTokens(request));
-  bool has_max = request.has_max_completion_tokens() || request.has_max_tokens();
-  c->request.set_max_output_tokens(request.has_max_completion_tokens() ? request.max_completion_tokens()
-                                   : request.has_max_tokens()          ? request.max_tokens()
-                                                                       : 0);
-  *c->request.mutable_ttl() = TimeUtil::MillisecondsToDuration((lifetime + std::chrono::seconds(30)).count());
+  c->request = std::move(reserve);
   stub_->async()->Reserve(c->ctx.get(), &c->request, &c->response,
-                          [this, c, &request, has_max, base = std::move(base), done = std::move(done)](grpc::Status s) mutable {
+                          [c, reserved, base = std::move(base), done = std::move(done)](grpc::Status s) mutable {
                             if (!s.ok()) return done(rpc::FromGrpcStatus(s));
-                            // The reservation assumed this many output tokens: hold the request to it.
-                            if (!has_max && c->response.max_output_tokens() > 0) {
-                              request.set_max_tokens(c->response.max_output_tokens());
-                            }
-                            done(std::make_shared<Bill>(weak_from_this(), std::move(base)));
+                            done(reserved(c->response, std::move(base)));
                           });
 }
 

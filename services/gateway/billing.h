@@ -63,7 +63,12 @@ class SpendClient : public std::enable_shared_from_this<SpendClient> {
   // it until `deadline`. Settles after this are logged as lost.
   void Close(std::chrono::steady_clock::time_point deadline);
 
-  void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub) { stub_ = std::move(stub); }
+  // `local_reserve`, when set, answers Reserve in this process instead of over gRPC.
+  using ReserveFn = std::function<absl::StatusOr<spend::v1::ReserveResponse>(const spend::v1::ReserveRequest&)>;
+  void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub, ReserveFn local_reserve = nullptr) {
+    stub_ = std::move(stub);
+    local_reserve_ = std::move(local_reserve);
+  }
   spend::v1::SpendService::Stub& stub() { return *stub_; }
 
   // Reserves the worst case when a budget applies (caps `request`'s max_tokens at what
@@ -88,6 +93,7 @@ class SpendClient : public std::enable_shared_from_this<SpendClient> {
   std::chrono::milliseconds rpc_timeout_;
   bool end_user_budgets_;
   std::shared_ptr<spend::v1::SpendService::Stub> stub_;
+  ReserveFn local_reserve_;
   TimerThread retries_;
   std::atomic<int64_t> pending_{0};
   std::atomic<bool> closing_{false};

@@ -28,18 +28,11 @@ http::HeaderList RateLease::Headers() const {
 }
 
 void RateLease::Finish(int64_t tokens) {
-  if (finished_.exchange(true) || admitted_.lease_id().empty() || stopped_->load()) return;
-  struct Call {
-    std::unique_ptr<grpc::ClientContext> ctx;
-    keymgr::v1::ReleaseRequest request;
-    keymgr::v1::ReleaseResponse response;
-  };
-  auto c = std::make_shared<Call>();
-  c->ctx = rpc::NewClientContext({}, rpc_timeout_);
-  c->request.set_lease_id(admitted_.lease_id());
-  c->request.set_actual_tokens(tokens);
-  // Fire and forget: if it is lost, the lease expires on its own.
-  stub_->async()->Release(c->ctx.get(), &c->request, &c->response, [c](grpc::Status) {});
+  if (finished_.exchange(true) || admitted_.lease_id().empty()) return;
+  keymgr::v1::ReleaseRequest r;
+  r.set_lease_id(admitted_.lease_id());
+  r.set_actual_tokens(tokens);
+  release_(std::move(r));
 }
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config)
@@ -51,12 +44,34 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config)
       spend_client_(std::make_shared<SpendClient>(config_->llmgw.rpc_timeout,
                                                   config_->litellm_settings.max_end_user_budget.has_value())) {}
 
+void Gateway::UseLocal(LocalServices local) { local_ = std::move(local); }
+
 void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
                       std::shared_ptr<grpc::Channel> spend) {
-  spend_client_->Connect(spend::v1::SpendService::NewStub(std::move(spend)));
+  spend_client_->Connect(spend::v1::SpendService::NewStub(std::move(spend)), local_.reserve);
   keymgr_ = keymgr::v1::KeyManager::NewStub(std::move(keymgr));
   authenticator_.Connect(keymgr_);
   router_ = router::v1::Router::NewStub(std::move(router));
+  // Once stopped_ is set keymgr may be gone: nothing is sent (the lease expires on its own).
+  if (local_.release) {
+    release_ = [release = local_.release, stopped = stopped_](keymgr::v1::ReleaseRequest r) {
+      if (!stopped->load()) release(r);
+    };
+  } else {
+    release_ = [stub = keymgr_, timeout = config_->llmgw.rpc_timeout,
+                stopped = std::shared_ptr<const std::atomic<bool>>(stopped_)](keymgr::v1::ReleaseRequest r) {
+      if (stopped->load()) return;
+      struct Call {
+        std::unique_ptr<grpc::ClientContext> ctx;
+        keymgr::v1::ReleaseRequest request;
+        keymgr::v1::ReleaseResponse response;
+      };
+      auto c = std::make_shared<Call>();
+      c->ctx = rpc::NewClientContext({}, timeout);
+      c->request = std::move(r);
+      stub->async()->Release(c->ctx.get(), &c->request, &c->response, [c](grpc::Status) {});
+    };
+  }
   ready_.store(true, std::memory_order_release);
 }
 
@@ -99,6 +114,23 @@ void Gateway::Authorize(const common::v1::Principal& principal, common::v1::Chat
   }
   if (auto s = CheckModelAccess(principal, request.model()); !s.ok()) return done(s);
   if (!principal.has_rate_limits()) return done(std::shared_ptr<RateLease>());
+  keymgr::v1::AdmitRequest admit;
+  admit.set_key_hash(principal.key_hash());
+  admit.set_model(request.model());
+  int64_t out = request.has_max_completion_tokens() ? request.max_completion_tokens()
+                : request.has_max_tokens()          ? request.max_tokens()
+                                                    : 0;
+  admit.set_estimated_tokens(providers::EstimatePromptTokens(request) + out);
+  admit.set_request_id(call.request_id);
+  // The slot outlives the request's own deadline only by a margin: if this gateway dies,
+  // the limit frees itself.
+  *admit.mutable_lease() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
+      (lifetime + std::chrono::seconds(30)).count());
+  if (local_.admit) {
+    auto r = local_.admit(admit);
+    if (!r.ok()) return done(r.status());
+    return done(std::make_shared<RateLease>(release_, std::move(*r)));
+  }
   struct Call {
     std::unique_ptr<grpc::ClientContext> ctx;
     keymgr::v1::AdmitRequest request;
@@ -106,24 +138,11 @@ void Gateway::Authorize(const common::v1::Principal& principal, common::v1::Chat
   };
   auto c = std::make_shared<Call>();
   c->ctx = rpc::NewClientContext(call, config_->llmgw.rpc_timeout);
-  c->request.set_key_hash(principal.key_hash());
-  c->request.set_model(request.model());
-  int64_t out = request.has_max_completion_tokens() ? request.max_completion_tokens()
-                : request.has_max_tokens()          ? request.max_tokens()
-                                                    : 0;
-  c->request.set_estimated_tokens(providers::EstimatePromptTokens(request) + out);
-  c->request.set_request_id(call.request_id);
-  // The slot outlives the request's own deadline only by a margin: if this gateway dies,
-  // the limit frees itself.
-  *c->request.mutable_lease() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
-      (lifetime + std::chrono::seconds(30)).count());
-  auto stub = keymgr_;
-  auto timeout = config_->llmgw.rpc_timeout;
-  std::shared_ptr<const std::atomic<bool>> stopped = stopped_;
+  c->request = std::move(admit);
   keymgr_->async()->Admit(c->ctx.get(), &c->request, &c->response,
-                          [c, stub, timeout, stopped, done = std::move(done)](grpc::Status s) {
+                          [c, release = release_, done = std::move(done)](grpc::Status s) {
                             if (!s.ok()) return done(rpc::FromGrpcStatus(s));
-                            done(std::make_shared<RateLease>(stub, std::move(c->response), timeout, stopped));
+                            done(std::make_shared<RateLease>(release, std::move(c->response)));
                           });
 }
 
@@ -139,7 +158,22 @@ absl::Status Gateway::CheckModelAccess(const common::v1::Principal& principal,
                    {.param = "model"});
 }
 
-std::shared_ptr<grpc::ClientContext> Gateway::Complete(
+namespace {
+
+// A gRPC call's control: the context holds a reference on the call, so TryCancel stays
+// safe after the call ended.
+class ContextControl final : public CallControl {
+ public:
+  explicit ContextControl(std::shared_ptr<grpc::ClientContext> ctx) : ctx_(std::move(ctx)) {}
+  void Cancel() override { ctx_->TryCancel(); }
+
+ private:
+  std::shared_ptr<grpc::ClientContext> ctx_;
+};
+
+}  // namespace
+
+std::shared_ptr<CallControl> Gateway::Complete(
     const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
     const rpc::CallContext& call,
     std::function<void(absl::StatusOr<router::v1::RouteChatResponse>)> done) {
@@ -149,24 +183,32 @@ std::shared_ptr<grpc::ClientContext> Gateway::Complete(
     router::v1::RouteChatResponse response;
   };
   auto c = std::make_shared<Call>();
-  c->ctx = rpc::NewClientContext(call, config_->llmgw.request_timeout);
   *c->request.mutable_request() = std::move(request);
   *c->request.mutable_principal() = principal;
+  if (local_.route_chat) {
+    return local_.route_chat(c->request, call, std::chrono::steady_clock::now() + config_->llmgw.request_timeout,
+                             std::move(done));
+  }
+  c->ctx = rpc::NewClientContext(call, config_->llmgw.request_timeout);
   router_->async()->RouteChat(c->ctx.get(), &c->request, &c->response,
                               [c, done = std::move(done)](grpc::Status s) {
                                 if (!s.ok()) return done(rpc::FromGrpcStatus(s));
                                 done(std::move(c->response));
                               });
-  return c->ctx;
+  return std::make_shared<ContextControl>(c->ctx);
 }
 
-std::shared_ptr<StreamControl> Gateway::Stream(const common::v1::Principal& principal,
-                                               common::v1::ChatCompletionRequest request,
-                                               const rpc::CallContext& call,
-                                               std::shared_ptr<StreamObserver> observer) {
+std::shared_ptr<CallControl> Gateway::Stream(const common::v1::Principal& principal,
+                                             common::v1::ChatCompletionRequest request,
+                                             const rpc::CallContext& call,
+                                             std::shared_ptr<StreamObserver> observer) {
   router::v1::RouteChatRequest r;
   *r.mutable_request() = std::move(request);
   *r.mutable_principal() = principal;
+  if (local_.stream_chat) {
+    return local_.stream_chat(r, call, std::chrono::steady_clock::now() + config_->llmgw.max_stream_duration,
+                              std::move(observer));
+  }
   return StartRouterStream(*router_, rpc::NewClientContext(call, config_->llmgw.max_stream_duration),
                            std::move(r), std::move(observer));
 }

@@ -19,6 +19,7 @@
 #include "llmgw/slo/recorder.h"
 #include "services/gateway/authenticator.h"
 #include "services/gateway/billing.h"
+#include "services/gateway/local_services.h"
 #include "services/gateway/router_stream.h"
 
 namespace llmgw::gateway {
@@ -29,12 +30,10 @@ inline constexpr char kInferenceServiceName[] = "llmgw.gateway.v1.Inference";
 // the request ends, or, if this object is dropped first, with the estimate kept.
 class RateLease {
  public:
-  // `stopped` is the gateway's: once set, keymgr may be gone and nothing is sent (the
-  // lease then expires on its own).
-  RateLease(std::shared_ptr<keymgr::v1::KeyManager::Stub> stub, keymgr::v1::AdmitResponse admitted,
-            std::chrono::milliseconds rpc_timeout, std::shared_ptr<const std::atomic<bool>> stopped)
-      : stub_(std::move(stub)), admitted_(std::move(admitted)), rpc_timeout_(rpc_timeout),
-        stopped_(std::move(stopped)) {}
+  // Sends a Release to keymgr (fire and forget: a lost one lets the lease expire).
+  using ReleaseFn = std::function<void(keymgr::v1::ReleaseRequest)>;
+  RateLease(ReleaseFn release, keymgr::v1::AdmitResponse admitted)
+      : release_(std::move(release)), admitted_(std::move(admitted)) {}
   ~RateLease() { Finish(-1); }
   RateLease(const RateLease&) = delete;
   RateLease& operator=(const RateLease&) = delete;
@@ -45,10 +44,8 @@ class RateLease {
   void Finish(int64_t tokens);
 
  private:
-  std::shared_ptr<keymgr::v1::KeyManager::Stub> stub_;
+  ReleaseFn release_;
   keymgr::v1::AdmitResponse admitted_;
-  std::chrono::milliseconds rpc_timeout_;
-  std::shared_ptr<const std::atomic<bool>> stopped_;
   std::atomic<bool> finished_{false};
 };
 
@@ -59,6 +56,8 @@ class Gateway {
   // Wires the services; until then every request is answered 503.
   void Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
                std::shared_ptr<grpc::Channel> spend);
+  // Under --target all, before Connect: the hot path's calls that skip gRPC.
+  void UseLocal(LocalServices local);
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
   void BeginDrain() { draining_.store(true); }
@@ -108,13 +107,14 @@ class Gateway {
   void ConnectHealth(std::shared_ptr<grpc::Channel> channel);
   health::v1::HealthAggregator::Stub* health() { return health_.get(); }
 
-  // Non-streaming chat through the router. Returns the context so the caller can cancel.
-  std::shared_ptr<grpc::ClientContext> Complete(
+  // Non-streaming chat through the router; `done` may run before this returns. The
+  // control cancels the call.
+  std::shared_ptr<CallControl> Complete(
       const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
       const rpc::CallContext& call,
       std::function<void(absl::StatusOr<router::v1::RouteChatResponse>)> done);
 
-  std::shared_ptr<StreamControl> Stream(const common::v1::Principal& principal,
+  std::shared_ptr<CallControl> Stream(const common::v1::Principal& principal,
                                         common::v1::ChatCompletionRequest request,
                                         const rpc::CallContext& call,
                                         std::shared_ptr<StreamObserver> observer);
@@ -147,6 +147,8 @@ class Gateway {
   std::unique_ptr<router::v1::Router::Stub> router_;
   std::unique_ptr<health::v1::HealthAggregator::Stub> health_;
   std::shared_ptr<SpendClient> spend_client_;
+  LocalServices local_;
+  RateLease::ReleaseFn release_;
   std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};

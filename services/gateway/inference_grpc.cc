@@ -97,7 +97,7 @@ class ChatReactor final : public grpc::ServerUnaryReactor {
             }
             Finish(slo_->End(res.status()));
           });
-          latch_.Arm([upstream] { upstream->TryCancel(); });
+          latch_.Arm([upstream] { upstream->Cancel(); });
         });
       });
     });

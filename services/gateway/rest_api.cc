@@ -92,7 +92,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
       : ex_(std::move(ex)), scope_(std::move(scope)), format_(std::move(format)),
         model_(std::move(model)), lease_(std::move(lease)), bill_(std::move(bill)) {}
 
-  void SetControl(std::shared_ptr<StreamControl> control) { control_ = std::move(control); }
+  void SetControl(std::shared_ptr<CallControl> control) { control_ = std::move(control); }
 
   void OnChunk(common::v1::ChatCompletionChunk chunk, std::function<void()> next) override {
     std::string text = format_->Chunk(chunk);
@@ -160,7 +160,7 @@ class SseRelay final : public StreamObserver, public std::enable_shared_from_thi
   std::shared_ptr<RateLease> lease_;
   std::shared_ptr<Bill> bill_;
   int64_t relayed_tokens_ = 0;
-  std::shared_ptr<StreamControl> control_;
+  std::shared_ptr<CallControl> control_;
   bool started_ = false;
 };
 
@@ -321,7 +321,7 @@ void RestApi::Dispatch(std::shared_ptr<http::Exchange> ex, std::shared_ptr<Reque
         scope->Done(200, model, r->dispatch().deployment_id());
         ex->Respond(std::move(resp));
       });
-  ex->OnCancel([ctx] { ctx->TryCancel(); });
+  ex->OnCancel([ctx] { ctx->Cancel(); });
 }
 
 void RestApi::HandleModels(std::shared_ptr<http::Exchange> ex) {

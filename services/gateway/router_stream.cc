@@ -7,7 +7,7 @@ namespace {
 
 // Owns the ClientContext, which holds a reference on the call: TryCancel stays safe after
 // the stream ended, for as long as anyone can still call Cancel.
-class Control final : public StreamControl {
+class Control final : public CallControl {
  public:
   explicit Control(std::unique_ptr<grpc::ClientContext> c) : ctx(std::move(c)) {}
   void Cancel() override { ctx->TryCancel(); }
@@ -63,7 +63,7 @@ class Reactor final : public grpc::ClientReadReactor<router::v1::RouteChatEvent>
 
 }  // namespace
 
-std::shared_ptr<StreamControl> StartRouterStream(router::v1::Router::Stub& stub,
+std::shared_ptr<CallControl> StartRouterStream(router::v1::Router::Stub& stub,
                                                  std::unique_ptr<grpc::ClientContext> ctx,
                                                  router::v1::RouteChatRequest request,
                                                  std::shared_ptr<StreamObserver> observer) {

@@ -25,15 +25,15 @@ class StreamObserver {
   virtual void OnDone(absl::Status status, router::v1::DispatchInfo info) = 0;
 };
 
-// Cancels the stream from any thread, before or after it ended.
-class StreamControl {
+// Cancels a call (unary or stream) from any thread, before or after it ended.
+class CallControl {
  public:
-  virtual ~StreamControl() = default;
+  virtual ~CallControl() = default;
   virtual void Cancel() = 0;
 };
 
 // Starts the stream; `observer` must stay alive until its OnDone.
-std::shared_ptr<StreamControl> StartRouterStream(router::v1::Router::Stub& stub,
+std::shared_ptr<CallControl> StartRouterStream(router::v1::Router::Stub& stub,
                                                  std::unique_ptr<grpc::ClientContext> ctx,
                                                  router::v1::RouteChatRequest request,
                                                  std::shared_ptr<StreamObserver> observer);

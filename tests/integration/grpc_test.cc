@@ -2,6 +2,7 @@
 // inference API with REST's authentication, and a drain that health watchers see at once.
 #include <grpcpp/create_channel.h>
 
+#include <regex>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -130,12 +131,10 @@ TEST_F(GrpcTest, DrainLetsInFlightRequestsFinishAndRefusesNewOnes) {
     slow.set_value(Post("/v1/chat/completions",
                         R"({"model":"slow-mock","messages":[{"role":"user","content":"x"}]})"));
   });
-  // In flight once the router holds it.
-  ASSERT_TRUE(WaitFor([&] {
-    return Get("/metrics", "").body.find(
-               "llmgw_grpc_server_inflight{grpc_service=\"llmgw.router.v1.Router\"} 1") !=
-           std::string::npos;
-  }));
+  // In flight once the router holds it (under --target all the gateway calls the router
+  // in process: its deployment's gauge, not a gRPC one, shows it).
+  const std::regex in_flight(R"(llmgw_deployment_in_flight\{[^}]*model_group="slow-mock"\} 1\n)");
+  ASSERT_TRUE(WaitFor([&] { return std::regex_search(Get("/metrics", "").body, in_flight); }));
   bool clean = false;
   std::thread drain([&] { clean = suite_->Drain(std::chrono::seconds(5)); });
   auto answer = slow.get_future().get();

@@ -33,10 +33,15 @@ class TimerThread {
  private:
   void Run();
 
+  // The longest the thread sleeps before it looks at the queue again.
+  static constexpr std::chrono::seconds kMaxSleep{1};
+
   const size_t max_pending_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  // When the sleeping thread wakes on its own; a timer due before it must notify.
+  std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::min();
   TimerId next_id_ = 1;
   // Ordered by (deadline, id) so equal deadlines keep scheduling order.
   std::map<std::pair<std::chrono::steady_clock::time_point, TimerId>, std::function<void()>>
