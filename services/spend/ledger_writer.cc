@@ -65,12 +65,16 @@ LedgerWriter::~LedgerWriter() {
 }
 
 bool LedgerWriter::Enqueue(LedgerEntry entry, std::function<void(absl::Status)> durable) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queued) return false;
     queue_.emplace_back(std::move(entry), std::move(durable));
+    // The writer waits for the first entry, then for a full batch (or max_delay): waking
+    // it for any entry in between only puts it back to sleep, a context switch each.
+    wake = queue_.size() == 1 || queue_.size() >= options_.max_batch;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
 }
 

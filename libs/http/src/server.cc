@@ -54,7 +54,8 @@ void Exchange::OnCancel(std::function<void()> cb) {
 // --- Server ---
 
 void Server::Impl::DoAccept() {
-  acceptor->async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+  auto& loop = *loops[next_loop++ % loops.size()];
+  acceptor->async_accept(net::make_strand(loop), [this](error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (!ec) {
       if (connections.load() >= static_cast<int64_t>(options.max_connections) || draining.load()) {
@@ -93,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Han
   auto impl = std::make_shared<Impl>(options.threads);
   impl->options = std::move(options);
   impl->handler = std::move(handler);
-  impl->acceptor.emplace(net::make_strand(impl->ioc));
+  impl->acceptor.emplace(net::make_strand(*impl->loops.front()));
   tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   impl->acceptor->open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
@@ -105,10 +106,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Han
   }
   impl->port = impl->acceptor->local_endpoint().port();
   impl->self_for_sessions = impl;
-  impl->work.emplace(impl->ioc.get_executor());
+  for (auto& loop : impl->loops) impl->work.push_back(net::make_work_guard(*loop));
   impl->DoAccept();
-  for (int i = 0; i < impl->options.threads; ++i) {
-    impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
+  for (auto& loop : impl->loops) {
+    impl->threads.emplace_back([raw = loop.get()] { raw->run(); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -154,12 +155,14 @@ void Server::Stop() {
   impl_->stopped = true;
   BeginDrain();
   for (auto& s : LiveSessions(*impl_)) s->Post([s] { s->Close(); });
-  impl_->work.reset();
+  impl_->work.clear();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   // Whatever is still queued belongs to closed sockets; run it down so sessions let go.
-  impl_->ioc.restart();
-  impl_->ioc.poll();
+  for (auto& loop : impl_->loops) {
+    loop->restart();
+    loop->poll();
+  }
   impl_->self_for_sessions.reset();
 }
 

@@ -39,12 +39,17 @@ struct Server::Impl {
   bool stopped = false;
   // Sessions share ownership of this Impl; Stop() drops this self-reference.
   std::shared_ptr<Impl> self_for_sessions;
-  // Declared last so it is destroyed first, while the members above still exist.
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  // One event loop per thread, each run by that thread alone (no lock or wake-up shared
+  // between threads); connections are dealt to them in turn. Declared last so they are
+  // destroyed first, while the members above still exist.
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
+  size_t next_loop = 0;  // the acceptor's strand only
 
-  explicit Impl(int threads) : ioc(threads) {}
+  explicit Impl(int threads) {
+    for (int i = 0; i < threads; ++i) loops.push_back(std::make_unique<net::io_context>(1));
+  }
   Response ErrorResponse(int status, std::string message) const {
     if (options.error_response) return options.error_response(status, std::move(message));
     return Response{.status = status, .content_type = "text/plain", .body = message + "\n"};
