@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# First look at what the gateway adds: the same POST /v1/chat/completions against the fake
-# provider directly and through `llmgw serve --target all`, with wrk (closed loop), one
-# connection (latency) and 32 connections (throughput), and with bench/openloop at fixed
-# arrival rates (open loop). The full harness (open-loop rates,
-# streams, CPU and RSS, peers) is bench/'s job in the performance issue.
+# What tracing costs: the same POST /v1/chat/completions through `llmgw serve --target all`
+# untraced, exporting every span to an OTLP receiver, and exporting to a collector nobody
+# listens on, with wrk (closed loop) and bench/openloop (open loop). The full harness, with
+# the split shape, streams, CPU, RSS and the peers, is bench/run.sh (docs/performance.md).
 #   bench/overhead.sh [BUILD_DIR] [SECONDS]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
