@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpqxx-dev libpq-dev libhiredis-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
+  libgoogle-perftools-dev  # tcmalloc, the llmgw binary's allocator
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
   prometheus  # for promtool: the tests check every /metrics body and the alert rules

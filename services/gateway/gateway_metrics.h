@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "llmgw/router/v1/router.pb.h"
+#include "llmgw/telemetry/series_cache.h"
 #include "services/gateway/rest_api.h"
 
 namespace llmgw::gateway {
@@ -25,18 +26,21 @@ struct RestApi::Metrics {
   const std::unordered_set<std::string> model_groups;
   const std::string& ModelLabel(const std::string& model) const;
 
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-  prometheus::Family<prometheus::Counter>& total_requests;
-  prometheus::Family<prometheus::Counter>& failed_requests;
-  prometheus::Family<prometheus::Histogram>& total_latency;
-  prometheus::Family<prometheus::Histogram>& overhead_latency;
-  prometheus::Family<prometheus::Histogram>& api_latency;
-  prometheus::Family<prometheus::Histogram>& time_to_first_token;
-  prometheus::Family<prometheus::Counter>& input_tokens;
-  prometheus::Family<prometheus::Counter>& output_tokens;
-  prometheus::Family<prometheus::Counter>& spend;
-  prometheus::Family<prometheus::Counter>& fallbacks;
+  // Each family's series, by label values (telemetry/series_cache.h says why).
+  using Counters = telemetry::SeriesCache<prometheus::Counter>;
+  using Histograms = telemetry::SeriesCache<prometheus::Histogram>;
+  Counters requests;             // route, code
+  Histograms duration;           // route
+  Counters total_requests;       // requested_model, team, status_code
+  Counters failed_requests;      // requested_model, team, exception_status, exception_class
+  Histograms total_latency;      // requested_model
+  Histograms overhead_latency;   // requested_model
+  Histograms api_latency;        // requested_model
+  Histograms time_to_first_token;  // requested_model
+  Counters input_tokens;         // requested_model, team
+  Counters output_tokens;        // requested_model, team
+  Counters spend;                // requested_model, team
+  Counters fallbacks;            // requested_model, fallback_model
 
   // What one inference request measured, observed when it ends.
   struct Inference {

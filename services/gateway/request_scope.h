@@ -79,8 +79,8 @@ struct RequestScope {
     if (slo) slo->Record(SloSample(status));
     EndSpan(status, model);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    metrics->requests.Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
-    metrics->duration.Add({{"route", route}}, telemetry::LatencyBuckets()).Observe(seconds);
+    metrics->requests.Get({route, std::to_string(status)}).Increment();
+    metrics->duration.Get({route}, telemetry::LatencyBuckets()).Observe(seconds);
     if (slo) ObserveInference(status, model, seconds);
     log::Info("request", {{"request_id", request_id},
                           {"trace_id", trace.trace_id},

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -32,6 +33,10 @@ struct Client::Impl {
   std::mutex mu;
   std::deque<std::function<void()>> commands;  // run on the I/O thread
   std::unordered_map<CURL*, std::shared_ptr<Call>> active;  // I/O thread only
+  // Easy handles of finished calls, reset for the next: curl_easy_init allocates and
+  // fills its buffers and state anew each time. I/O thread only.
+  std::vector<CURL*> spare;
+  static constexpr size_t kMaxSpare = 256;
 
   bool closed = false;  // guarded by mu: the multi handle is gone
 
@@ -86,7 +91,12 @@ class Call final : public ClientCall, public std::enable_shared_from_this<Call> 
       Done(absl::CancelledError("upstream call cancelled"));
       return;
     }
-    easy_ = curl_easy_init();
+    if (!impl_->spare.empty()) {
+      easy_ = impl_->spare.back();
+      impl_->spare.pop_back();
+    } else {
+      easy_ = curl_easy_init();
+    }
     if (easy_ == nullptr) {
       Done(absl::ResourceExhaustedError("cannot create a curl handle"));
       return;
@@ -148,6 +158,8 @@ class Call final : public ClientCall, public std::enable_shared_from_this<Call> 
   }
 
   bool done() const { return done_; }
+  // After the end: the easy handle, for reuse (this call no longer touches it).
+  CURL* TakeEasy() { return std::exchange(easy_, nullptr); }
   const std::string& error_buffer() const { return error_; }
 
  private:
@@ -232,6 +244,13 @@ void Client::Impl::Finish(CURL* easy, absl::Status status) {
   curl_multi_remove_handle(multi, easy);
   in_flight.fetch_sub(1);
   call->Done(std::move(status));
+  CURL* e = call->TakeEasy();
+  if (spare.size() < kMaxSpare) {
+    curl_easy_reset(e);
+    spare.push_back(e);
+  } else {
+    curl_easy_cleanup(e);
+  }
 }
 
 void Client::Impl::Run() {
@@ -280,6 +299,8 @@ Client::~Client() {
   std::lock_guard lock(impl_->mu);
   impl_->closed = true;
   impl_->commands.clear();
+  for (CURL* e : impl_->spare) curl_easy_cleanup(e);
+  impl_->spare.clear();
   curl_multi_cleanup(impl_->multi);
 }
 
