@@ -194,6 +194,9 @@ gateway::LocalServices LocalCalls::Services(keymgr::KeyManager* keys, spend::Spe
   }
   if (spend != nullptr) {
     s.reserve = [spend](const spend::v1::ReserveRequest& r) { return spend->Reserve(r); };
+    s.settle_batch = [spend](const spend::v1::SettleBatchRequest& r, auto done) {
+      spend->SettleBatch(r, std::move(done));
+    };
   }
   s.route_chat = [this](const auto& request, const auto& call, auto deadline, auto done) {
     return RouteChat(request, call, deadline, std::move(done));

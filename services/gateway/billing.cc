@@ -146,6 +146,11 @@ void SpendClient::Flush() {
 }
 
 void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt) {
+  if (local_settle_) {
+    return local_settle_(*batch, [this, batch, attempt](absl::StatusOr<spend::v1::SettleBatchResponse> r) {
+      Attempted(batch, attempt, r.status());
+    });
+  }
   struct Call {
     grpc::ClientContext ctx;
     spend::v1::SettleBatchResponse response;
@@ -153,23 +158,27 @@ void SpendClient::Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, 
   auto c = std::make_shared<Call>();
   c->ctx.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
   stub_->async()->SettleBatch(&c->ctx, batch.get(), &c->response, [this, c, batch, attempt](grpc::Status s) {
-    bool retry = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                 s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
-                 s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
-    if (!s.ok() && retry && attempt + 1 < kMaxAttempts && !closing_.load()) {
-      // Entries the first try already settled answer applied=false: a retry is harmless.
-      auto delay = std::min(std::chrono::milliseconds(100) * (1 << attempt), std::chrono::milliseconds(5000));
-      if (retries_.Schedule(delay, [this, batch, attempt] { Attempt(batch, attempt + 1); }) != 0) return;
-    }
-    if (!s.ok()) {
-      for (const auto& r : batch->settles()) {
-        log::Error("settle lost: spend did not take it", {{"request_id", r.request_id()},
-                                                          {"error", s.error_message()},
-                                                          {"attempts", static_cast<int64_t>(attempt + 1)}});
-      }
-    }
-    Done(batch->settles_size());
+    Attempted(batch, attempt, rpc::FromGrpcStatus(s));
   });
+}
+
+void SpendClient::Attempted(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt,
+                            const absl::Status& s) {
+  bool retry = s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kDeadlineExceeded ||
+               s.code() == absl::StatusCode::kResourceExhausted;
+  if (!s.ok() && retry && attempt + 1 < kMaxAttempts && !closing_.load()) {
+    // Entries the first try already settled answer applied=false: a retry is harmless.
+    auto delay = std::min(std::chrono::milliseconds(100) * (1 << attempt), std::chrono::milliseconds(5000));
+    if (retries_.Schedule(delay, [this, batch, attempt] { Attempt(batch, attempt + 1); }) != 0) return;
+  }
+  if (!s.ok()) {
+    for (const auto& r : batch->settles()) {
+      log::Error("settle lost: spend did not take it", {{"request_id", r.request_id()},
+                                                        {"error", std::string(s.message())},
+                                                        {"attempts", static_cast<int64_t>(attempt + 1)}});
+    }
+  }
+  Done(batch->settles_size());
 }
 
 void SpendClient::Done(int64_t n) {

@@ -63,11 +63,16 @@ class SpendClient : public std::enable_shared_from_this<SpendClient> {
   // it until `deadline`. Settles after this are logged as lost.
   void Close(std::chrono::steady_clock::time_point deadline);
 
-  // `local_reserve`, when set, answers Reserve in this process instead of over gRPC.
+  // `local_reserve` and `local_settle`, when set, answer Reserve and SettleBatch in this
+  // process instead of over gRPC.
   using ReserveFn = std::function<absl::StatusOr<spend::v1::ReserveResponse>(const spend::v1::ReserveRequest&)>;
-  void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub, ReserveFn local_reserve = nullptr) {
+  using SettleBatchFn = std::function<void(const spend::v1::SettleBatchRequest&,
+                                           std::function<void(absl::StatusOr<spend::v1::SettleBatchResponse>)>)>;
+  void Connect(std::shared_ptr<spend::v1::SpendService::Stub> stub, ReserveFn local_reserve = nullptr,
+               SettleBatchFn local_settle = nullptr) {
     stub_ = std::move(stub);
     local_reserve_ = std::move(local_reserve);
+    local_settle_ = std::move(local_settle);
   }
   spend::v1::SpendService::Stub& stub() { return *stub_; }
 
@@ -88,12 +93,15 @@ class SpendClient : public std::enable_shared_from_this<SpendClient> {
  private:
   void Flush();
   void Attempt(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt);
+  // The attempt's outcome: retried with backoff while spend is unreachable, else done.
+  void Attempted(std::shared_ptr<spend::v1::SettleBatchRequest> batch, int attempt, const absl::Status& s);
   void Done(int64_t n);
 
   std::chrono::milliseconds rpc_timeout_;
   bool end_user_budgets_;
   std::shared_ptr<spend::v1::SpendService::Stub> stub_;
   ReserveFn local_reserve_;
+  SettleBatchFn local_settle_;
   TimerThread retries_;
   std::atomic<int64_t> pending_{0};
   std::atomic<bool> closing_{false};

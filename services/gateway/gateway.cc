@@ -48,7 +48,7 @@ void Gateway::UseLocal(LocalServices local) { local_ = std::move(local); }
 
 void Gateway::Connect(std::shared_ptr<grpc::Channel> keymgr, std::shared_ptr<grpc::Channel> router,
                       std::shared_ptr<grpc::Channel> spend) {
-  spend_client_->Connect(spend::v1::SpendService::NewStub(std::move(spend)), local_.reserve);
+  spend_client_->Connect(spend::v1::SpendService::NewStub(std::move(spend)), local_.reserve, local_.settle_batch);
   keymgr_ = keymgr::v1::KeyManager::NewStub(std::move(keymgr));
   authenticator_.Connect(keymgr_);
   router_ = router::v1::Router::NewStub(std::move(router));

@@ -27,8 +27,9 @@ struct LocalServices {
   // keymgr's Admit and Release (answered from memory, never blocking).
   std::function<absl::StatusOr<keymgr::v1::AdmitResponse>(const keymgr::v1::AdmitRequest&)> admit;
   std::function<void(const keymgr::v1::ReleaseRequest&)> release;
-  // spend's Reserve (answered from memory).
+  // spend's Reserve (answered from memory) and SettleBatch (`done` once every row is durable).
   std::function<absl::StatusOr<spend::v1::ReserveResponse>(const spend::v1::ReserveRequest&)> reserve;
+  std::function<void(const spend::v1::SettleBatchRequest&, Done<spend::v1::SettleBatchResponse>)> settle_batch;
   // The router's RouteChat and StreamChat. `done` and the observer's calls may run on any
   // thread, `done` possibly before the call returns; the call is cancelled at `deadline`
   // (as a gRPC deadline would) or by the returned control.

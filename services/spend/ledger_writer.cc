@@ -1,6 +1,7 @@
 #include "services/spend/ledger_writer.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <boost/json/value.hpp>
@@ -179,16 +180,22 @@ void LedgerWriter::Run() {
     if (spool_waiting && std::chrono::steady_clock::now() >= next_replay_) {
       if (!Replay().ok()) next_replay_ = std::chrono::steady_clock::now() + options_.replay_interval;
     }
-    if (!batch.empty()) {
+    // Committed a few rows at a time, yielding between: a commit is CPU the request path
+    // shares (under --target all, the same cores), and a long one stalls the requests that
+    // arrive meanwhile (at one request in flight, a 500-row commit was half of p99).
+    for (size_t from = 0; from < batch.size(); from += kRowsPerCommit) {
+      size_t to = std::min(batch.size(), from + kRowsPerCommit);
+      if (from > 0) sched_yield();
       std::vector<LedgerEntry> entries;
-      entries.reserve(batch.size());
-      for (const auto& b : batch) entries.push_back(b.first);
+      entries.reserve(to - from);
+      for (size_t i = from; i < to; ++i) entries.push_back(batch[i].first);
       // While a spool is waiting, new rows join it: the database sees them in order.
-      absl::Status s = spool_waiting && spooled() > 0 ? absl::UnavailableError("spool pending") : store_.Append(entries);
+      bool spool_pending = spool_waiting || spooled() > 0;
+      absl::Status s = spool_pending && spooled() > 0 ? absl::UnavailableError("spool pending") : store_.Append(entries);
       if (!s.ok()) {
         absl::Status spooled = Spool(entries);
         if (spooled.ok()) {
-          if (!spool_waiting) log::Warn("spend database unavailable; spooling ledger rows", {{"error", std::string(s.message())}});
+          if (!spool_pending) log::Warn("spend database unavailable; spooling ledger rows", {{"error", std::string(s.message())}});
           s = absl::OkStatus();
           next_replay_ = std::min(next_replay_, std::chrono::steady_clock::now() + options_.replay_interval);
         } else {
@@ -198,7 +205,7 @@ void LedgerWriter::Run() {
           s = absl::UnavailableError(absl::StrCat("ledger unavailable: ", s.message(), "; spool: ", spooled.message()));
         }
       }
-      for (auto& b : batch) b.second(s);
+      for (size_t i = from; i < to; ++i) batch[i].second(s);
     }
     {
       std::lock_guard lock(mu_);

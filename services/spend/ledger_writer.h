@@ -41,6 +41,8 @@ class LedgerWriter {
   size_t spooled() const;  // entries waiting in the spool file for the database
 
  private:
+  static constexpr size_t kRowsPerCommit = 8;
+
   LedgerWriter(LedgerStore& store, LedgerWriterOptions options);
   void Run();
   absl::Status Spool(const std::vector<LedgerEntry>& batch);  // append + fdatasync

@@ -48,35 +48,9 @@ grpc::ServerUnaryReactor* SpendGrpc::SettleBatch(grpc::CallbackServerContext* ct
                                                  const v1::SettleBatchRequest* request,
                                                  v1::SettleBatchResponse* response) {
   auto* reactor = ctx->DefaultReactor();
-  int n = request->settles_size();
-  if (n == 0) {
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-  // Finished when the last entry is durable; the first failure decides the status (the
-  // caller retries the whole batch: entries already settled answer applied=false then).
-  struct Join {
-    std::mutex mu;
-    int left;
-    absl::Status status;
-    std::vector<bool> applied;
-  };
-  auto join = std::make_shared<Join>();
-  join->left = n;
-  join->applied.assign(n, false);
-  for (int i = 0; i < n; ++i) {
-    logic_.Settle(request->settles(i), [reactor, response, join, i](absl::StatusOr<v1::SettleResponse> r) {
-      std::lock_guard lock(join->mu);
-      if (r.ok()) {
-        join->applied[i] = r->applied();
-      } else if (join->status.ok()) {
-        join->status = r.status();
-      }
-      if (--join->left > 0) return;
-      for (bool a : join->applied) response->add_applied(a);
-      reactor->Finish(rpc::ToGrpcStatus(join->status));
-    });
-  }
+  logic_.SettleBatch(*request, [reactor, response](absl::StatusOr<v1::SettleBatchResponse> r) {
+    FinishWith(reactor, std::move(r), response);
+  });
   return reactor;
 }
 

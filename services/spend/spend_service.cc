@@ -1,5 +1,7 @@
 #include "services/spend/spend_service.h"
 
+#include <mutex>
+
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
@@ -139,6 +141,39 @@ std::vector<SpendService::TeamBudget> SpendService::TeamBudgets() const {
                    .remaining = line.max_budget - v.spend - v.reserved});
   }
   return out;
+}
+
+void SpendService::SettleBatch(const v1::SettleBatchRequest& r,
+                               std::function<void(absl::StatusOr<v1::SettleBatchResponse>)> done) {
+  int n = r.settles_size();
+  if (n == 0) return done(v1::SettleBatchResponse());
+  struct Join {
+    std::mutex mu;
+    int left;
+    absl::Status status;
+    std::vector<bool> applied;
+    std::function<void(absl::StatusOr<v1::SettleBatchResponse>)> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->left = n;
+  join->applied.assign(n, false);
+  join->done = std::move(done);
+  for (int i = 0; i < n; ++i) {
+    Settle(r.settles(i), [join, i](absl::StatusOr<v1::SettleResponse> one) {
+      std::unique_lock lock(join->mu);
+      if (one.ok()) {
+        join->applied[i] = one->applied();
+      } else if (join->status.ok()) {
+        join->status = one.status();
+      }
+      if (--join->left > 0) return;
+      lock.unlock();
+      if (!join->status.ok()) return join->done(join->status);
+      v1::SettleBatchResponse response;
+      for (bool a : join->applied) response.add_applied(a);
+      join->done(std::move(response));
+    });
+  }
 }
 
 void SpendService::Settle(const v1::SettleRequest& r, std::function<void(absl::StatusOr<v1::SettleResponse>)> done) {

@@ -40,6 +40,10 @@ class SpendService {
   absl::StatusOr<v1::ReserveResponse> Reserve(const v1::ReserveRequest& r);
   // `done` runs once the ledger row is durable (or failed to become so).
   void Settle(const v1::SettleRequest& r, std::function<void(absl::StatusOr<v1::SettleResponse>)> done);
+  // Every settle of `r`; `done` runs once, when the last is durable, with the first
+  // failure if any (the caller retries the whole batch: entries already settled answer
+  // applied=false then).
+  void SettleBatch(const v1::SettleBatchRequest& r, std::function<void(absl::StatusOr<v1::SettleBatchResponse>)> done);
   void Release(const v1::ReleaseRequest& r);
   absl::StatusOr<v1::GetSpendResponse> GetSpend(const v1::GetSpendRequest& r) const;
 

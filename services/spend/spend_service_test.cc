@@ -95,8 +95,8 @@ model_list:
     return p;
   }
 
-  absl::StatusOr<v1::SettleResponse> Settle(const common::v1::Principal& p, const std::string& id, MicroUsd cost,
-                                            const std::string& end_user = "") {
+  v1::SettleRequest SettleRequestFor(const common::v1::Principal& p, const std::string& id, MicroUsd cost,
+                                     const std::string& end_user = "") {
     v1::SettleRequest r;
     r.set_request_id(id);
     *r.mutable_principal() = p;
@@ -106,8 +106,22 @@ model_list:
     r.mutable_usage()->set_completion_tokens(5);
     r.mutable_cost()->set_micros(cost);
     *r.mutable_end_time() = TimeUtil::NanosecondsToTimestamp(clock_.Now().time_since_epoch().count());
+    return r;
+  }
+
+  absl::StatusOr<v1::SettleResponse> Settle(const common::v1::Principal& p, const std::string& id, MicroUsd cost,
+                                            const std::string& end_user = "") {
     std::promise<absl::StatusOr<v1::SettleResponse>> done;
-    service_->Settle(r, [&](auto resp) { done.set_value(std::move(resp)); });
+    service_->Settle(SettleRequestFor(p, id, cost, end_user), [&](auto resp) { done.set_value(std::move(resp)); });
+    return done.get_future().get();
+  }
+
+  // `n` settles of 10 micro-dollars each in one batch (more than one commit's rows).
+  absl::StatusOr<v1::SettleBatchResponse> SettleBatch(const common::v1::Principal& p, int n) {
+    v1::SettleBatchRequest batch;
+    for (int i = 0; i < n; ++i) *batch.add_settles() = SettleRequestFor(p, "batch-" + std::to_string(i), 10);
+    std::promise<absl::StatusOr<v1::SettleBatchResponse>> done;
+    service_->SettleBatch(batch, [&](auto resp) { done.set_value(std::move(resp)); });
     return done.get_future().get();
   }
 
@@ -222,6 +236,35 @@ TEST_P(SpendServiceTest, WhileTheDatabaseIsDownRowsAreSpooledThenReplayed) {
   EXPECT_EQ(writer_->spooled(), 0u);
   EXPECT_EQ(Rows(), 5);
   EXPECT_EQ(KeySpend(), 50);
+}
+
+TEST_P(SpendServiceTest, ABatchIsSettledWholeAcrossCommitsAndOnceOnly) {
+  auto p = KeyWithBudget(1'000'000);
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto first, SettleBatch(p, 30));
+  ASSERT_EQ(first.applied_size(), 30);
+  for (bool a : first.applied()) EXPECT_TRUE(a);
+  EXPECT_EQ(Rows(), 30);
+  EXPECT_EQ(KeySpend(), 300);
+  LLMGW_ASSERT_OK_AND_ASSIGN(auto again, SettleBatch(p, 30));  // a retried batch
+  ASSERT_EQ(again.applied_size(), 30);
+  for (bool a : again.applied()) EXPECT_FALSE(a);
+  EXPECT_EQ(Rows(), 30);
+  EXPECT_EQ(KeySpend(), 300);
+}
+
+TEST_P(SpendServiceTest, ABatchWhileTheDatabaseIsDownIsSpooledWholeThenReplayed) {
+  auto p = KeyWithBudget(1'000'000);
+  ledger_->down = true;
+  ASSERT_THAT(SettleBatch(p, 30).status(), IsOk());
+  EXPECT_EQ(writer_->spooled(), 30u);
+  ledger_->down = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (writer_->spooled() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(writer_->spooled(), 0u);
+  EXPECT_EQ(Rows(), 30);
+  EXPECT_EQ(KeySpend(), 300);
 }
 
 TEST_P(SpendServiceTest, ASpoolLeftByADeadProcessIsReplayedAtStart) {
