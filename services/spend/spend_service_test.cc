@@ -145,6 +145,14 @@ model_list:
     return service_->GetSpend(g)->spend().micros();
   }
 
+  // Until the writer has replayed its spool into the database (at most 5 s).
+  void WaitForReplay() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (writer_->spooled() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
   int64_t Rows() {
     v1::QuerySpendLogsRequest q;
     return ledger_->Query(q)->total();
@@ -229,10 +237,7 @@ TEST_P(SpendServiceTest, WhileTheDatabaseIsDownRowsAreSpooledThenReplayed) {
   EXPECT_EQ(writer_->spooled(), 5u);
   EXPECT_EQ(Rows(), 0);
   ledger_->down = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (writer_->spooled() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitForReplay();
   EXPECT_EQ(writer_->spooled(), 0u);
   EXPECT_EQ(Rows(), 5);
   EXPECT_EQ(KeySpend(), 50);
@@ -258,10 +263,7 @@ TEST_P(SpendServiceTest, ABatchWhileTheDatabaseIsDownIsSpooledWholeThenReplayed)
   ASSERT_THAT(SettleBatch(p, 30).status(), IsOk());
   EXPECT_EQ(writer_->spooled(), 30u);
   ledger_->down = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (writer_->spooled() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitForReplay();
   EXPECT_EQ(writer_->spooled(), 0u);
   EXPECT_EQ(Rows(), 30);
   EXPECT_EQ(KeySpend(), 300);
