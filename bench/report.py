@@ -143,3 +143,11 @@ idle = value("all", "idle_rss_kb")
 check("idle RSS of --target all <= 60 MB", fmt(idle / 1024 if idle else None, " MB"), idle is not None and idle <= 60 * 1024)
 cpu = cpu_per_request("all")
 check("CPU <= 100 us per non-streaming request", fmt(cpu, " us"), cpu is not None and cpu <= 100)
+
+# Figures are for reading, never a pass mark; but llmgw failing requests is a bug.
+failed = [t for t in ("all", "split") if t in targets and errors(t)]
+if held and held[-1]["data"].get("errors"):
+    failed.append("held streams")
+if failed:
+    print(f"\nllmgw answered errors: {', '.join(failed)}")
+    sys.exit(1)

@@ -3,17 +3,21 @@
 # request, side by side with a plain nginx proxy_pass hop and Portkey's open-source gateway
 # when they are on the machine, with the same client (bench/openloop), payload and rates,
 # the runs of all targets interleaved so they share the machine's noise. Prints one table.
-#   bench/run.sh [BUILD_DIR] [--rounds N] [--streams N] [--no-peers]
+#   bench/run.sh [BUILD_DIR] [--rounds N] [--streams N] [--no-peers] [--smoke]
+# --smoke: a few requests of each kind, no peers: proves the harness still runs (ctest's
+# bench.harness_smoke); its figures mean nothing.
 # The gateway under test runs on core 0; the fake provider and the load generators share
 # core 1. Everything talks over 127.0.0.1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build ROUNDS=3 STREAMS=10000 PEERS=1
+SEQ=2000 OPEN_SECONDS=4 STREAM_SEQ=300 WRK_SECONDS=5
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift ;;
     --streams) STREAMS=$2; shift ;;
     --no-peers) PEERS=0 ;;
+    --smoke) ROUNDS=1 STREAMS=200 PEERS=0 SEQ=50 OPEN_SECONDS=1 STREAM_SEQ=10 WRK_SECONDS=1 ;;
     *) BUILD=$(cd "$1" && pwd) ;;
   esac
   shift
@@ -163,12 +167,12 @@ measure() {  # measure TARGET TEST ROUND BODY OPENLOOP_ARGS...
 }
 
 # Warm every target (connections, caches), then the interleaved rounds.
-for t in "${TARGETS[@]}"; do measure "$t" warm 0 "$CHAT" --sequential 300; done
+for t in "${TARGETS[@]}"; do measure "$t" warm 0 "$CHAT" --sequential $((SEQ < 300 ? SEQ : 300)); done
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r of $ROUNDS"
-  for t in "${TARGETS[@]}"; do measure "$t" c1 "$r" "$CHAT" --sequential 2000; done
-  for t in "${TARGETS[@]}"; do measure "$t" open500 "$r" "$CHAT" --rate 500 --seconds 4; done
-  for t in "${TARGETS[@]}"; do measure "$t" stream "$r" "$STREAM" --sequential 300 --stream; done
+  for t in "${TARGETS[@]}"; do measure "$t" c1 "$r" "$CHAT" --sequential "$SEQ"; done
+  for t in "${TARGETS[@]}"; do measure "$t" open500 "$r" "$CHAT" --rate 500 --seconds "$OPEN_SECONDS"; done
+  for t in "${TARGETS[@]}"; do measure "$t" stream "$r" "$STREAM" --sequential "$STREAM_SEQ" --stream; done
 done
 # Maximum throughput, closed loop (wrk), non-streaming.
 cat >"$WORK/post.lua" <<LUA
@@ -184,7 +188,7 @@ done = function(summary, latency, requests)
 end
 LUA
 for t in "${TARGETS[@]}"; do
-  out=$(BENCH_HEADERS=${HDR[$t]} taskset -c 1 wrk -t1 -c64 -d5s -s "$WORK/post.lua" "${URL[$t]}/v1/chat/completions" | tail -n 1)
+  out=$(BENCH_HEADERS=${HDR[$t]} taskset -c 1 wrk -t1 -c64 -d"${WRK_SECONDS}s" -s "$WORK/post.lua" "${URL[$t]}/v1/chat/completions" | tail -n 1)
   echo "{\"target\":\"$t\",\"test\":\"max_rps\",\"data\":$out}" >>"$RESULTS"
 done
 
