@@ -139,8 +139,13 @@ class Session : public std::enable_shared_from_this<Session> {
     headers.emplace_back("Cache-Control", "no-cache");
     headers.emplace_back("X-Accel-Buffering", "no");
     stream_keep_alive_ = KeepAlive(ex);
+    // The head waits for this strand turn to end: the first chunk, queued right behind it,
+    // then goes out in the same write (one syscall, one segment the client reads at once).
     QueueWrite(SerializeHead(status, content_type, headers, stream_keep_alive_, std::nullopt),
-               nullptr);
+               nullptr, /*start=*/false);
+    Post([self = shared_from_this()] {
+      if (!self->writing_ && !self->writes_.empty()) self->DoWrite();
+    });
   }
 
   void Write(Exchange* ex, std::string data, std::function<void(bool)> written) {
@@ -376,27 +381,36 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void QueueWrite(std::string data, std::function<void(bool)> cb) {
+  // `start`: begin writing now if idle (else a later QueueWrite or a posted DoWrite does).
+  void QueueWrite(std::string data, std::function<void(bool)> cb, bool start = true) {
     writes_.push_back({std::move(data), std::move(cb)});
-    if (!writing_) DoWrite();
+    if (!writing_ && start) DoWrite();
   }
 
+  // Everything queued goes out in one gathered write; what is queued meanwhile goes in the
+  // next (a deque keeps the queued strings where they are while it grows).
   void DoWrite() {
     if (closed_) {
       FailWrites();
       return;
     }
     writing_ = true;
+    in_write_ = writes_.size();
+    gather_.clear();
+    for (const auto& w : writes_) gather_.emplace_back(net::buffer(w.data));
     ArmTimer(write_timer_, impl_->options.write_timeout);
-    net::async_write(socket_, net::buffer(writes_.front().data),
-                     [self = shared_from_this()](error_code ec, size_t) { self->OnWrite(ec); });
+    net::async_write(socket_, gather_, [self = shared_from_this()](error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(error_code ec) {
     write_timer_.cancel();
-    auto done = std::move(writes_.front());
-    writes_.pop_front();
-    if (done.cb) done.cb(!ec);
+    // A callback may close the session (FailWrites empties the queue): stop then.
+    for (size_t i = 0; i < in_write_ && !writes_.empty(); ++i) {
+      auto done = std::move(writes_.front());
+      writes_.pop_front();
+      if (done.cb) done.cb(!ec);
+    }
+    in_write_ = 0;
     if (ec) {
       writing_ = false;
       client_gone_ = true;
@@ -475,6 +489,8 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer write_timer_;
   Exchange* current_ = nullptr;
   std::deque<PendingWrite> writes_;
+  size_t in_write_ = 0;                  // the first in_write_ of writes_ are on the wire
+  std::vector<net::const_buffer> gather_;  // their buffers
   bool writing_ = false;
   bool watching_ = false;
   bool read_next_after_watch_ = false;
