@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpqxx-dev libpq-dev libhiredis-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgoogle-perftools-dev  # tcmalloc, the llmgw binary's allocator
+  wrk  # bench/run.sh's closed-loop throughput (its smoke runs in the test command)
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
   prometheus  # for promtool: the tests check every /metrics body and the alert rules
