@@ -57,6 +57,19 @@ TEST_P(DatabaseTest, BindsNullIntegerAndTextAndReadsThemBack) {
   EXPECT_EQ(r.rows[0].Text(3), "o'brien \"x\"");
 }
 
+TEST_P(DatabaseTest, ParametersBindByNumberOutOfOrderRepeatedAndTwiceOverACachedStatement) {
+  ASSERT_THAT(Run("INSERT INTO items (id, n) VALUES ($1, 1), ($2, 2), ($3, 3)",
+                  {std::string("a"), std::string("b"), std::string("c")}).status(), IsOk());
+  // $3 before $2 before $1, $1 twice: each value lands where its number says.
+  const char* sql = "SELECT id FROM items WHERE id = $3 OR (n = $2 AND id = $1) OR id = $1 ORDER BY id";
+  for (int run = 0; run < 2; ++run) {  // the second run is the cached statement's
+    LLMGW_ASSERT_OK_AND_ASSIGN(auto r, Run(sql, {std::string("a"), int64_t{1}, std::string("c")}));
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0].Text(0), "a");
+    EXPECT_EQ(r.rows[1].Text(0), "c");
+  }
+}
+
 TEST_P(DatabaseTest, ReportsAffectedRowsAndUniqueConflictsAsAlreadyExists) {
   ASSERT_THAT(Run("INSERT INTO items (id, n) VALUES ($1, 1), ($2, 2)", {std::string("a"), std::string("b")}).status(), IsOk());
   LLMGW_ASSERT_OK_AND_ASSIGN(auto r, Run("UPDATE items SET n = n + 1"));

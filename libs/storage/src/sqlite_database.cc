@@ -5,7 +5,9 @@
 
 #include <map>
 #include <mutex>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/storage/src/backends.h"
 
@@ -26,28 +28,47 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   return absl::InternalError(msg);
 }
 
+// Where each of a statement's $1..$N parameters binds (0: the statement does not use it),
+// found once: looking each name up on every execution (sqlite3_bind_parameter_index with
+// a formatted "$k") cost more than binding the values.
+std::vector<int> ParamSlots(sqlite3_stmt* stmt) {
+  std::vector<int> slots;
+  int count = sqlite3_bind_parameter_count(stmt);
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt, i);
+    int k = 0;
+    if (name == nullptr || name[0] != '$' || !absl::SimpleAtoi(name + 1, &k) || k < 1) continue;
+    if (slots.size() < static_cast<size_t>(k)) slots.resize(k, 0);
+    slots[k - 1] = i;
+  }
+  return slots;
+}
+
+struct Prepared {
+  sqlite3_stmt* stmt;
+  std::vector<int> slots;  // ParamSlots
+};
+
 // Prepared statements by SQL text, kept for the connection's life: parsing a statement
 // costs more than running a small INSERT. Only single statements with parameters (the
 // hot ones) are cached; guarded by the database's lock.
 class StatementCache {
  public:
   ~StatementCache() {
-    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+    for (auto& [sql, p] : stmts_) sqlite3_finalize(p.stmt);
   }
-  sqlite3_stmt* Find(std::string_view sql) {
+  const Prepared* Find(std::string_view sql) const {
     auto it = stmts_.find(std::string(sql));
-    return it == stmts_.end() ? nullptr : it->second;
+    return it == stmts_.end() ? nullptr : &it->second;
   }
-  void Put(std::string_view sql, sqlite3_stmt* stmt) {
-    if (stmts_.size() >= 128) {
-      sqlite3_finalize(stmt);  // full: run it once and drop it
-      return;
-    }
-    stmts_.emplace(std::string(sql), stmt);
+  // Null when full: the caller runs the statement once and drops it.
+  const Prepared* Put(std::string_view sql, sqlite3_stmt* stmt) {
+    if (stmts_.size() >= 128) return nullptr;
+    return &stmts_.emplace(std::string(sql), Prepared{stmt, ParamSlots(stmt)}).first->second;
   }
 
  private:
-  std::map<std::string, sqlite3_stmt*> stmts_;
+  std::map<std::string, Prepared> stmts_;
 };
 
 class SqliteTransaction final : public Transaction {
@@ -56,27 +77,25 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<Result> Execute(std::string_view sql, const std::vector<Value>& params) override {
     if (!params.empty()) {
-      sqlite3_stmt* stmt = cache_.Find(sql);
-      if (stmt == nullptr) {
+      const Prepared* p = cache_.Find(sql);
+      if (p == nullptr) {
+        sqlite3_stmt* stmt = nullptr;
         const char* tail = nullptr;
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                                     &tail);
         if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
         bool single = stmt != nullptr && (tail == nullptr || std::string_view(tail).find_first_not_of(" \t\n;") ==
                                                                   std::string_view::npos);
-        if (!single) {
+        if (single) p = cache_.Put(sql, stmt);
+        if (p == nullptr) {  // a script, or the cache is full: run it uncached
           sqlite3_finalize(stmt);
-          return ExecuteScript(sql, params);
-        }
-        cache_.Put(sql, stmt);
-        if (cache_.Find(sql) != stmt) {  // not kept: run it uncached
           return ExecuteScript(sql, params);
         }
       }
       Result result;
-      absl::Status s = Run(stmt, params, result);
-      sqlite3_reset(stmt);
-      sqlite3_clear_bindings(stmt);
+      absl::Status s = Run(p->stmt, p->slots, params, result);
+      sqlite3_reset(p->stmt);
+      sqlite3_clear_bindings(p->stmt);
       if (!s.ok()) return s;
       return result;
     }
@@ -96,13 +115,14 @@ class SqliteTransaction final : public Transaction {
       tail = next;
       if (stmt == nullptr) continue;  // whitespace or a comment
       std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
-      if (auto s = Run(stmt, params, result); !s.ok()) return s;
+      if (auto s = Run(stmt, ParamSlots(stmt), params, result); !s.ok()) return s;
     }
     return result;
   }
 
-  absl::Status Run(sqlite3_stmt* stmt, const std::vector<Value>& params, Result& result) {
-    if (auto s = Bind(stmt, params); !s.ok()) return s;
+  absl::Status Run(sqlite3_stmt* stmt, const std::vector<int>& slots, const std::vector<Value>& params,
+                   Result& result) {
+    if (auto s = Bind(stmt, slots, params); !s.ok()) return s;
     int columns = sqlite3_column_count(stmt);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -124,10 +144,9 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
-  absl::Status Bind(sqlite3_stmt* stmt, const std::vector<Value>& params) {
+  absl::Status Bind(sqlite3_stmt* stmt, const std::vector<int>& slots, const std::vector<Value>& params) {
     for (size_t i = 0; i < params.size(); ++i) {
-      std::string name = absl::StrCat("$", i + 1);
-      int idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+      int idx = i < slots.size() ? slots[i] : 0;
       if (idx == 0) continue;  // this statement does not use it
       int rc = SQLITE_OK;
       if (const auto* n = std::get_if<int64_t>(&params[i])) {
