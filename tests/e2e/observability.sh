@@ -48,9 +48,20 @@ wait_for 20 healthy "$HTTP" || { tail -n 5 "$WORK"/*.log; exit 1; }
 
 # A key with an rpm limit and a budget: each request is admitted by keymgr and reserved by
 # spend, so every service has work in its trace.
-KEY=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
-        -d '{"key_alias":"traced","models":["fake-gpt"],"max_budget":10,"rpm_limit":1000}' |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+# new_key BODY: a virtual key. Readiness is the health process's view: the gateway's own
+# channel to keymgr may still be in its first reconnect backoff (250 ms) when it turns
+# healthy, and admin calls fail fast then, so this retries for a few seconds.
+new_key() {
+  local out
+  for _ in $(seq 50); do
+    out=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" -d "$1" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' 2>/dev/null) && { echo "$out"; return; }
+    sleep 0.1
+  done
+  echo "key/generate kept failing: $(curl -s "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" -d "$1")" >&2
+  return 1
+}
+KEY=$(new_key '{"key_alias":"traced","models":["fake-gpt"],"max_budget":10,"rpm_limit":1000}')
 CANARY_PROMPT="canary-prompt-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 chat() {  # chat TRACEPARENT: prints the response's traceparent
   curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $KEY" \
@@ -154,8 +165,7 @@ expect_contains "the router serves its gRPC metrics on its own listener" "$(cat 
 # A team's budget and what is left of it, on spend's listener.
 TEAM=$(curl -sf "http://127.0.0.1:$HTTP/team/new" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
          -d '{"team_alias":"metrics-team","max_budget":5}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["team_id"])')
-TKEY=$(curl -sf "http://127.0.0.1:$HTTP/key/generate" -H "Authorization: Bearer $LLMGW_MASTER_KEY" \
-         -d "{\"team_id\":\"$TEAM\",\"models\":[\"fake-gpt\"]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+TKEY=$(new_key "{\"team_id\":\"$TEAM\",\"models\":[\"fake-gpt\"]}")
 curl -sf -o /dev/null "http://127.0.0.1:$HTTP/v1/chat/completions" -H "Authorization: Bearer $TKEY" \
   -d '{"model":"fake-gpt","messages":[{"role":"user","content":"hi"}]}'
 remaining() {
