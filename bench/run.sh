@@ -27,6 +27,10 @@ WORK=$(mktemp -d /tmp/llmgw-bench.XXXXXX)
 trap 'e2e_cleanup; rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.jsonl
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# Each held stream is a connection in and one out, in the same processes as their peers.
+if (( $(ulimit -n) < 2 * STREAMS + 1000 )); then
+  echo "bench: open files are limited to $(ulimit -n); holding $STREAMS streams needs $((2 * STREAMS + 1000)) (run as root, or --streams N)" >&2
+fi
 sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd=sudo
 command -v wrk >/dev/null || $sudo_cmd apt-get install -y -qq wrk >/dev/null
 export LLMGW_MASTER_KEY=sk-bench-master-key-0123
