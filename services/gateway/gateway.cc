@@ -173,22 +173,34 @@ class ContextControl final : public CallControl {
 
 }  // namespace
 
+namespace {
+
+router::v1::RouteChatRequest RouteRequest(const common::v1::Principal& principal,
+                                          common::v1::ChatCompletionRequest request) {
+  router::v1::RouteChatRequest r;
+  *r.mutable_request() = std::move(request);
+  *r.mutable_principal() = principal;
+  return r;
+}
+
+}  // namespace
+
 std::shared_ptr<CallControl> Gateway::Complete(
     const common::v1::Principal& principal, common::v1::ChatCompletionRequest request,
     const rpc::CallContext& call,
     std::function<void(absl::StatusOr<router::v1::RouteChatResponse>)> done) {
+  auto r = RouteRequest(principal, std::move(request));
+  if (local_.route_chat) {
+    return local_.route_chat(r, call, std::chrono::steady_clock::now() + config_->llmgw.request_timeout,
+                             std::move(done));
+  }
   struct Call {
     std::shared_ptr<grpc::ClientContext> ctx;
     router::v1::RouteChatRequest request;
     router::v1::RouteChatResponse response;
   };
   auto c = std::make_shared<Call>();
-  *c->request.mutable_request() = std::move(request);
-  *c->request.mutable_principal() = principal;
-  if (local_.route_chat) {
-    return local_.route_chat(c->request, call, std::chrono::steady_clock::now() + config_->llmgw.request_timeout,
-                             std::move(done));
-  }
+  c->request = std::move(r);
   c->ctx = rpc::NewClientContext(call, config_->llmgw.request_timeout);
   router_->async()->RouteChat(c->ctx.get(), &c->request, &c->response,
                               [c, done = std::move(done)](grpc::Status s) {
@@ -202,9 +214,7 @@ std::shared_ptr<CallControl> Gateway::Stream(const common::v1::Principal& princi
                                              common::v1::ChatCompletionRequest request,
                                              const rpc::CallContext& call,
                                              std::shared_ptr<StreamObserver> observer) {
-  router::v1::RouteChatRequest r;
-  *r.mutable_request() = std::move(request);
-  *r.mutable_principal() = principal;
+  auto r = RouteRequest(principal, std::move(request));
   if (local_.stream_chat) {
     return local_.stream_chat(r, call, std::chrono::steady_clock::now() + config_->llmgw.max_stream_duration,
                               std::move(observer));

@@ -30,9 +30,10 @@ struct LocalServices {
   // spend's Reserve (answered from memory) and SettleBatch (`done` once every row is durable).
   std::function<absl::StatusOr<spend::v1::ReserveResponse>(const spend::v1::ReserveRequest&)> reserve;
   std::function<void(const spend::v1::SettleBatchRequest&, Done<spend::v1::SettleBatchResponse>)> settle_batch;
-  // The router's RouteChat and StreamChat. `done` and the observer's calls may run on any
-  // thread, `done` possibly before the call returns; the call is cancelled at `deadline`
-  // (as a gRPC deadline would) or by the returned control.
+  // The router's RouteChat and StreamChat. The request is read before the call returns (the
+  // router keeps its own copy). `done` and the observer's calls may run on any thread,
+  // `done` possibly before the call returns; the call is cancelled at `deadline` (as a gRPC
+  // deadline would) or by the returned control.
   std::function<std::shared_ptr<CallControl>(const router::v1::RouteChatRequest&, const rpc::CallContext&,
                                              Deadline, Done<router::v1::RouteChatResponse>)>
       route_chat;

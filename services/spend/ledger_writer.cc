@@ -189,9 +189,10 @@ void LedgerWriter::Run() {
       std::vector<LedgerEntry> entries;
       entries.reserve(to - from);
       for (size_t i = from; i < to; ++i) entries.push_back(batch[i].first);
-      // While a spool is waiting, new rows join it: the database sees them in order.
-      bool spool_pending = spool_waiting || spooled() > 0;
-      absl::Status s = spool_pending && spooled() > 0 ? absl::UnavailableError("spool pending") : store_.Append(entries);
+      // While a spool is waiting (left by an earlier batch or chunk), new rows join it: the
+      // database sees them in order.
+      bool spool_pending = spooled() > 0;
+      absl::Status s = spool_pending ? absl::UnavailableError("spool pending") : store_.Append(entries);
       if (!s.ok()) {
         absl::Status spooled = Spool(entries);
         if (spooled.ok()) {
